@@ -1,0 +1,32 @@
+#pragma once
+// What a researcher looks at after a run: the f-I curve of an evolved iaf unit
+// and the learning window dw(dt) of an evolved stdp unit, each against its target.
+
+#include <string>
+#include <vector>
+
+#include "enu/config.hpp"
+
+namespace enu {
+
+struct CurveReport {
+  std::string csv;         // the curve, one row per probe
+  double error = 0.0;      // mean |evolved - target| / max |target|
+  std::string description; // one line saying what error measures
+};
+
+/// Firing rate (spikes per step, output > 0.5) of the unit and of the reference
+/// neuron under constant currents swept over the task's input range.
+CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta);
+
+/// dw(dt) probed by single pre/post pairs at a fixed graded potential: the mean
+/// of output/potential after both spikes minus that before them, for each
+/// neuromodulator value, against the task's rule.
+CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta);
+
+/// The task's analysis (or none for tasks without one): writes its CSV into
+/// run_dir and returns the report. `found` is false when the task has none.
+CurveReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
+                         bool* found);
+
+}  // namespace enu

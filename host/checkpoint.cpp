@@ -1,0 +1,250 @@
+#include "enu/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "enu/common.hpp"
+#include "npz.hpp"
+
+namespace enu {
+namespace {
+
+constexpr char kFormat[] = "enu-checkpoint";
+constexpr uint64_t kVersion = 1;
+constexpr char kHeader[] = "header.yaml";
+constexpr char kConfig[] = "config.yaml";  // raw bytes, so any text round-trips exactly
+constexpr char kTheta[] = "theta.npy";
+constexpr char kMoment1[] = "moment1.npy";
+constexpr char kMoment2[] = "moment2.npy";
+
+[[noreturn]] void fail_io(const std::string& what, const std::string& path, int error) {
+  throw Error(what + " '" + path + "': " + std::strerror(error));
+}
+
+// What is wrong with the array lengths, or "" when they fit param_count.
+std::string length_problem(const EsState& state, uint64_t param_count) {
+  const std::string expected = "param_count (" + std::to_string(param_count) + ")";
+  if (state.theta.size() != param_count) {
+    return "theta has " + std::to_string(state.theta.size()) + " values, expected " + expected;
+  }
+  if (state.moment1.size() != param_count) {
+    return "moment1 has " + std::to_string(state.moment1.size()) + " values, expected " + expected;
+  }
+  if (!state.moment2.empty() && state.moment2.size() != param_count) {
+    return "moment2 has " + std::to_string(state.moment2.size()) + " values, expected 0 (SGD) or " + expected;
+  }
+  return "";
+}
+
+uint64_t double_bits(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+// A YAML 1.2 float for people and other tools; loading uses the exact bits.
+std::string yaml_double(double value) {
+  if (std::isnan(value)) return ".nan";
+  if (std::isinf(value)) return value > 0 ? ".inf" : "-.inf";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string header_yaml(const Checkpoint& checkpoint) {
+  char bits[32];
+  std::snprintf(bits, sizeof bits, "0x%016llx", static_cast<unsigned long long>(double_bits(checkpoint.best_fitness)));
+  const EsState& state = checkpoint.state;
+  return std::string("# enu checkpoint; the format is described in docs/checkpoint.md\n") +
+         "format: " + kFormat + "\n" +
+         "version: " + std::to_string(kVersion) + "\n" +
+         "generation: " + std::to_string(state.generation) + "\n" +
+         "seed: " + std::to_string(checkpoint.seed) + "\n" +
+         "optimizer_steps: " + std::to_string(state.optimizer_steps) + "\n" +
+         "best_fitness: " + yaml_double(checkpoint.best_fitness) + "\n" +
+         "best_fitness_bits: " + bits + "\n" +
+         "best_generation: " + std::to_string(checkpoint.best_generation) + "\n" +
+         "param_count: " + std::to_string(state.theta.size()) + "\n" +
+         "config: " + kConfig + "\n";
+}
+
+YAML::Node required(const YAML::Node& header, const char* key) {
+  const YAML::Node node = header[key];
+  if (!node) throw Error(std::string(kHeader) + " lacks the key '" + key + "'");
+  if (!node.IsScalar()) throw Error(std::string(kHeader) + ": '" + key + "' is not a scalar");
+  return node;
+}
+
+// Unsigned integers are parsed strictly (no sign, no spaces, no overflow);
+// base 16 takes a 0x prefix.
+uint64_t header_u64(const YAML::Node& header, const char* key, int base = 10) {
+  const std::string& text = required(header, key).Scalar();
+  const size_t skip = base == 16 && text.compare(0, 2, "0x") == 0 ? 2 : 0;
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data() + skip, end, value, base);
+  if (error != std::errc() || stop != end || text.size() == skip) {
+    throw Error(std::string(kHeader) + ": '" + key + "' is '" + text + "', not an unsigned " +
+                (base == 16 ? "hex " : "") + "integer");
+  }
+  return value;
+}
+
+const std::string& member(const std::vector<npz::Member>& members, const char* name) {
+  const auto found = std::find_if(members.begin(), members.end(), [&](const npz::Member& m) { return m.name == name; });
+  if (found == members.end()) throw Error(std::string("missing member '") + name + "'");
+  return found->bytes;
+}
+
+Checkpoint parse_checkpoint(const std::string& archive) {
+  const std::vector<npz::Member> members = npz::unzip_stored(archive);
+  const YAML::Node header = YAML::Load(member(members, kHeader));
+  if (!header.IsMap()) throw Error(std::string(kHeader) + " is not a YAML mapping");
+  const std::string& format = required(header, "format").Scalar();
+  if (format != kFormat) throw Error("format is '" + format + "', expected '" + kFormat + "'");
+  const uint64_t version = header_u64(header, "version");
+  if (version != kVersion) {
+    throw Error("unsupported checkpoint version " + std::to_string(version) + " (this build reads version " +
+                std::to_string(kVersion) + ")");
+  }
+
+  Checkpoint checkpoint;
+  EsState& state = checkpoint.state;
+  state.generation = header_u64(header, "generation");
+  state.optimizer_steps = header_u64(header, "optimizer_steps");
+  checkpoint.seed = header_u64(header, "seed");
+  checkpoint.best_generation = header_u64(header, "best_generation");
+  const uint64_t bits = header_u64(header, "best_fitness_bits", 16);
+  std::memcpy(&checkpoint.best_fitness, &bits, sizeof bits);
+  const uint64_t param_count = header_u64(header, "param_count");
+
+  checkpoint.config_yaml = member(members, kConfig);
+  state.theta = npz::floats_from_npy(member(members, kTheta), kTheta);
+  state.moment1 = npz::floats_from_npy(member(members, kMoment1), kMoment1);
+  state.moment2 = npz::floats_from_npy(member(members, kMoment2), kMoment2);
+  const std::string problem = length_problem(state, param_count);
+  if (!problem.empty()) throw Error(problem);
+  return checkpoint;
+}
+
+std::string read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_io("cannot open checkpoint", path, errno);
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      fail_io("cannot read checkpoint", path, error);
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
+// Owns the temporary file until it has been renamed onto the checkpoint, and
+// removes it on any failure before that.
+class TemporaryFile {
+ public:
+  TemporaryFile(std::string path, std::string target) : path_(std::move(path)), target_(std::move(target)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot create", errno);
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  ~TemporaryFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!renamed_) ::unlink(path_.c_str());
+  }
+
+  void write(const std::string& bytes) {
+    for (size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("cannot write", errno);
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  // fsync first: without it a crash soon after the rename can leave an empty
+  // or partial file under the checkpoint's name on some filesystems.
+  void commit() {
+    if (::fsync(fd_) != 0) fail("cannot sync", errno);
+    const int closed = ::close(fd_);
+    fd_ = -1;
+    if (closed != 0) fail("cannot close", errno);
+    if (::rename(path_.c_str(), target_.c_str()) != 0) fail("cannot rename onto", errno);
+    renamed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what, int error) {
+    fail_io(what + " temporary '" + path_ + "' of checkpoint", target_, error);
+  }
+
+  std::string path_, target_;
+  int fd_ = -1;
+  bool renamed_ = false;
+};
+
+// Makes the rename itself durable. Best effort: some filesystems refuse to
+// fsync a directory, and the checkpoint is complete either way.
+void sync_parent_directory(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  const EsState& state = checkpoint.state;
+  std::string archive;
+  try {
+    const std::string problem = length_problem(state, state.theta.size());
+    if (!problem.empty()) throw Error(problem);
+    archive = npz::zip_stored({
+        {kHeader, header_yaml(checkpoint)},
+        {kConfig, checkpoint.config_yaml},
+        {kTheta, npz::npy_from_floats(state.theta)},
+        {kMoment1, npz::npy_from_floats(state.moment1)},
+        {kMoment2, npz::npy_from_floats(state.moment2)},
+    });
+  } catch (const Error& e) {
+    throw Error("cannot save checkpoint '" + path + "': " + e.what());
+  }
+  TemporaryFile file(path + ".tmp-" + std::to_string(::getpid()), path);
+  file.write(archive);
+  file.commit();
+  sync_parent_directory(path);
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  const std::string archive = read_file(path);
+  try {
+    return parse_checkpoint(archive);
+  } catch (const Error& e) {
+    throw Error("checkpoint '" + path + "': " + e.what());
+  } catch (const YAML::Exception& e) {
+    throw Error("checkpoint '" + path + "': " + kHeader + ": " + e.what());
+  }
+}
+
+}  // namespace enu

@@ -1,0 +1,45 @@
+#include "cli/backends.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cpu_evaluator.hpp"
+#include "enu/cuda_backend.hpp"
+#include "tasks/tasks.hpp"
+
+namespace enu {
+namespace {
+
+// Why CUDA cannot run here, or "" when a device is present.
+std::string cuda_unavailable() {
+#if defined(ENU_HAVE_CUDA)
+  std::string reason;
+  return cuda_device_count(&reason) > 0 ? "" : reason;
+#else
+  return "this enu was built without CUDA (no nvcc when CMake configured it)";
+#endif
+}
+
+}  // namespace
+
+std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config) {
+  if (is_objective_task(config.task.name)) return make_objective_evaluator(make_objective(config.task));
+  BackendKind kind = config.run.backend;
+  if (kind == BackendKind::cuda || kind == BackendKind::automatic) {
+    const std::string why = cuda_unavailable();
+    if (kind == BackendKind::cuda) {
+      throw Error("--backend cuda: " + (why.empty() ? std::string("the CUDA population kernels are not implemented yet")
+                                                    : why) + "; use --backend cpu");
+    }
+    kind = BackendKind::cpu;
+  }
+  const ModelSpec model = config.model_spec();
+  // Lifetimes per work item: a property of the model, never of the thread count,
+  // so that results do not depend on how many threads run them.
+  const int per_item = std::min(config.es.lifetimes, model.kind == ModelSpec::Kind::cell ? 32 : 8);
+  const CpuRunnerKind runner = kind == BackendKind::reference ? CpuRunnerKind::reference : CpuRunnerKind::fast;
+  const int threads = kind == BackendKind::reference ? 1 : config.run.threads;
+  return make_cpu_evaluator(runner, model, make_task(config.task), threads, per_item);
+}
+
+}  // namespace enu

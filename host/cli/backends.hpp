@@ -1,0 +1,16 @@
+#pragma once
+// --backend auto|cpu|reference|cuda: the one place that picks an Evaluator.
+
+#include <memory>
+#include <string>
+
+#include "enu/config.hpp"
+#include "enu/evaluator.hpp"
+
+namespace enu {
+
+/// The evaluator for a config's task and model on the requested backend.
+/// Throws enu::Error saying why a backend cannot be had (no CUDA build, no device).
+std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config);
+
+}  // namespace enu

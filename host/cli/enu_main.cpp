@@ -1,0 +1,190 @@
+// enu: evolve, evaluate and analyse networks of evolvable neural units.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "analysis.hpp"
+#include "cli/backends.hpp"
+#include "enu/checkpoint.hpp"
+#include "enu/config.hpp"
+#include "run.hpp"
+#include "runner.hpp"
+#include "tasks/tasks.hpp"
+
+namespace fs = std::filesystem;
+using namespace enu;
+
+namespace {
+
+struct BackendFlags {
+  std::string backend;
+  int threads = -1;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--backend", backend, "auto | cpu | reference | cuda (overrides run.backend)")
+        ->check(CLI::IsMember({"auto", "cpu", "reference", "cuda"}));
+    app.add_option("--threads", threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
+        ->check(CLI::NonNegativeNumber);
+  }
+  void append_overrides(std::vector<std::string>& overrides) const {
+    if (!backend.empty()) overrides.push_back("run.backend=" + backend);
+    if (threads >= 0) overrides.push_back("run.threads=" + std::to_string(threads));
+  }
+};
+
+// The run's analysis as CSV (and PNG through tools/plot.py, when matplotlib is there).
+void analyze_run(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir) {
+  bool found = false;
+  const CurveReport report = analyze_task(config, theta, run_dir, &found);
+  if (found) std::printf("%s: %.4f (%.1f%%)\n", report.description.c_str(), report.error, 100.0 * report.error);
+  const std::string script = std::string(ENU_SOURCE_DIR) + "/tools/plot.py";
+  const std::string command = "python3 '" + script + "' '" + run_dir + "'";
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "warning: plots not drawn (%s failed; CSV files are in %s)\n", command.c_str(), run_dir.c_str());
+  }
+}
+
+RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string& path,
+                                 const std::vector<std::string>& overrides) {
+  return parse_config(checkpoint.config_yaml, path + " (config stored in the checkpoint)", overrides);
+}
+
+int evolve_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& out,
+                   const std::string& resume_dir, bool quiet) {
+  RunConfig config;
+  std::string run_dir = out;
+  if (!resume_dir.empty()) {
+    // A resumed run keeps its model, task and strategy: only run.* may change.
+    const std::string path = checkpoint_path(resume_dir, "latest");
+    const Checkpoint checkpoint = load_checkpoint(path);
+    config = config_from_checkpoint(checkpoint, path, overrides);
+    RunConfig stored = config_from_checkpoint(checkpoint, path, {});
+    stored.run = config.run;
+    if (to_yaml(stored) != to_yaml(config)) {
+      throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");
+    }
+    run_dir = resume_dir;
+  } else {
+    config = load_config(config_path, overrides);
+    if (run_dir.empty()) run_dir = config.run.out_dir.empty() ? "runs/" + config.name : config.run.out_dir;
+  }
+  auto evaluator = make_evaluator(config);
+  std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, run folder %s\n", config.task.name.c_str(),
+               initial_centre(config).size(), evaluator->name().c_str(), run_dir.c_str());
+  const EvolveSummary summary = evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet});
+
+  // Final evaluation of the best centre on lifetimes training never saw.
+  const Checkpoint best = load_checkpoint(checkpoint_path(run_dir, "best"));
+  const FitnessStats stats =
+      evaluate_centre(*evaluator, best.state.theta, held_out_lifetimes(config.run.seed, config.run.eval_lifetimes));
+  std::ofstream(fs::path(run_dir) / "summary.yaml")
+      << "generations: " << summary.generations << "\nbest_generation: " << best.best_generation
+      << "\nheld_out_fitness_mean: " << stats.mean << "\nheld_out_fitness_std: " << stats.std
+      << "\nheld_out_lifetimes: " << stats.lifetimes << "\nwall_seconds: " << summary.seconds << "\n";
+  std::printf("best centre (generation %llu): held-out fitness %.6g +- %.3g over %d lifetimes\n",
+              (unsigned long long)best.best_generation, stats.mean, stats.std, stats.lifetimes);
+  if (!is_objective_task(config.task.name)) analyze_run(config, best.state.theta, run_dir);
+  return 0;
+}
+
+int eval_command(const std::string& path, const BackendFlags& flags, int lifetimes, const std::string& record) {
+  const Checkpoint checkpoint = load_checkpoint(path);
+  std::vector<std::string> overrides;
+  flags.append_overrides(overrides);
+  const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  auto evaluator = make_evaluator(config);
+  const FitnessStats stats =
+      evaluate_centre(*evaluator, checkpoint.state.theta, held_out_lifetimes(config.run.seed, lifetimes));
+  std::printf("fitness %.6g +- %.3g over %d fresh lifetimes (generation %llu, backend %s)\n", stats.mean, stats.std,
+              stats.lifetimes, (unsigned long long)checkpoint.state.generation, evaluator->name().c_str());
+  if (record.empty()) return 0;
+  if (is_objective_task(config.task.name)) throw Error("--record: task " + config.task.name + " has no lifetimes");
+
+  // One held-out lifetime through the reference runner, one CSV row per step.
+  const auto task = make_task(config.task);
+  const ObservationShape shape = task->observation_shape();
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  auto runner = make_reference_runner(config.model_spec(), shape, 1);
+  auto env = task->make_environment(1);
+  runner->reset(checkpoint.state.theta.data(), 0xFFFFFFFFu, set, 0, 1);
+  env->reset(set, 0, 1);
+  std::ofstream out(record);
+  out << "step";
+  for (int i = 0; i < shape.sources * shape.channels; ++i) out << ",input" << i;
+  for (int a = 0; a < task->action_count(); ++a) out << ",output" << a;
+  out << ",reward\n";
+  std::vector<float> observations(size_t(shape.sources) * shape.channels), actions(size_t(task->action_count()));
+  float fitness = 0.0f;
+  run_lifetimes(*runner, *env, task->steps(), observations.data(), actions.data(), &fitness,
+                [&](int step, const float* obs, const float* act, const Environment& e) {
+                  out << step;
+                  for (size_t i = 0; i < observations.size(); ++i) out << ',' << obs[i];
+                  for (size_t a = 0; a < actions.size(); ++a) out << ',' << act[a];
+                  out << ',' << e.last_reward(0) << '\n';
+                });
+  if (!out) throw Error("cannot write " + record);
+  std::printf("recorded one lifetime (fitness %.6g) to %s\n", fitness, record.c_str());
+  return 0;
+}
+
+int analyze_command(const std::string& run_dir) {
+  std::string path = checkpoint_path(run_dir, "best");
+  if (!fs::exists(path)) path = checkpoint_path(run_dir, "latest");
+  const Checkpoint checkpoint = load_checkpoint(path);
+  analyze_run(config_from_checkpoint(checkpoint, path, {}), checkpoint.state.theta, run_dir);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"enu: evolve networks of evolvable neural units with evolution strategies"};
+  app.require_subcommand(1);
+
+  std::string config_path, out_dir, resume_dir;
+  std::vector<std::string> overrides;
+  bool quiet = false;
+  BackendFlags evolve_flags;
+  CLI::App* evolve = app.add_subcommand("evolve", "run evolution from a config (or resume a run folder)");
+  evolve->add_option("config", config_path, "YAML config, e.g. configs/iaf.yaml");
+  evolve->add_option("--set", overrides, "override a config key: --set es.sigma=0.02 (repeatable)");
+  evolve->add_option("--out", out_dir, "run folder (default: run.out_dir or runs/<name>)");
+  evolve->add_option("--resume", resume_dir, "continue the run in this folder from its latest checkpoint");
+  evolve->add_flag("--quiet", quiet, "no progress line");
+  evolve_flags.add_to(*evolve);
+
+  std::string checkpoint, record;
+  int lifetimes = 256;
+  BackendFlags eval_flags;
+  CLI::App* eval = app.add_subcommand("eval", "fitness of a checkpoint's centre on fresh lifetimes");
+  eval->add_option("checkpoint", checkpoint, "a checkpoint .npz")->required();
+  eval->add_option("--lifetimes", lifetimes, "number of fresh lifetimes")->check(CLI::PositiveNumber);
+  eval->add_option("--record", record, "write a per-step trace of one lifetime to this CSV");
+  eval_flags.add_to(*eval);
+
+  std::string run_dir;
+  CLI::App* analyze = app.add_subcommand("analyze", "curves of an evolved unit against its target (CSV + PNG)");
+  analyze->add_option("run", run_dir, "a run folder")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (evolve->parsed()) {
+      if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
+      evolve_flags.append_overrides(overrides);
+      return evolve_command(config_path, overrides, out_dir, resume_dir, quiet);
+    }
+    if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record);
+    return analyze_command(run_dir);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "enu: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "enu: internal error: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,95 @@
+#include "cpu_evaluator.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "runner.hpp"
+#include "thread_pool.hpp"
+
+namespace enu {
+namespace {
+
+class CpuEvaluator final : public Evaluator {
+ public:
+  CpuEvaluator(CpuRunnerKind kind, const ModelSpec& model, std::shared_ptr<const Task> task, int threads,
+               int lifetimes_per_item)
+      : kind_(kind), model_(model), task_(std::move(task)), pool_(threads), chunk_(lifetimes_per_item) {
+    const ObservationShape shape = task_->observation_shape();
+    for (int w = 0; w < pool_.size(); ++w) {
+      Worker worker;
+      worker.runner = kind == CpuRunnerKind::fast ? make_fast_runner(model, shape, chunk_)
+                                                  : make_reference_runner(model, shape, chunk_);
+      worker.env = task_->make_environment(chunk_);
+      worker.theta.resize(model.param_count());
+      worker.observations.resize(size_t(chunk_) * shape.sources * shape.channels);
+      worker.actions.resize(size_t(chunk_) * task_->action_count());
+      workers_.push_back(std::move(worker));
+    }
+  }
+
+  std::string name() const override { return kind_ == CpuRunnerKind::fast ? "cpu" : "reference"; }
+
+  void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
+    if (pop.param_count != model_.param_count()) {
+      throw Error("population has " + std::to_string(pop.param_count) + " parameters, the model " +
+                  std::to_string(model_.param_count()));
+    }
+    const int chunks = (lifetimes.count + chunk_ - 1) / chunk_;
+    pool_.parallel_for(pop.size * chunks, [&](int item, int w) {
+      Worker& worker = workers_[size_t(w)];
+      const int m = item / chunks, first = (item % chunks) * chunk_;
+      const int count = std::min(chunk_, lifetimes.count - first);
+      member_params(pop, m, worker.theta.data());
+      worker.runner->reset(worker.theta.data(), pop.member_id(m), lifetimes, first, count);
+      worker.env->reset(lifetimes, first, count);
+      run_lifetimes(*worker.runner, *worker.env, task_->steps(), worker.observations.data(), worker.actions.data(),
+                    fitness + size_t(m) * lifetimes.count + first);
+    });
+  }
+
+ private:
+  struct Worker {
+    std::unique_ptr<ModelRunner> runner;
+    std::unique_ptr<Environment> env;
+    std::vector<float> theta, observations, actions;
+  };
+  CpuRunnerKind kind_;
+  ModelSpec model_;
+  std::shared_ptr<const Task> task_;
+  ThreadPool pool_;
+  int chunk_;
+  std::vector<Worker> workers_;
+};
+
+class ObjectiveEvaluator final : public Evaluator {
+ public:
+  explicit ObjectiveEvaluator(std::shared_ptr<const Objective> objective) : objective_(std::move(objective)) {}
+  std::string name() const override { return "objective"; }
+
+  void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
+    theta_.resize(pop.param_count);
+    for (int m = 0; m < pop.size; ++m) {
+      member_params(pop, m, theta_.data());
+      const float value = float(-objective_->value(theta_.data(), theta_.size()));
+      std::fill(fitness + size_t(m) * lifetimes.count, fitness + size_t(m + 1) * lifetimes.count, value);
+    }
+  }
+
+ private:
+  std::shared_ptr<const Objective> objective_;
+  std::vector<float> theta_;
+};
+
+}  // namespace
+
+std::unique_ptr<Evaluator> make_cpu_evaluator(CpuRunnerKind kind, const ModelSpec& model,
+                                              std::shared_ptr<const Task> task, int threads,
+                                              int lifetimes_per_item) {
+  return std::make_unique<CpuEvaluator>(kind, model, std::move(task), threads, lifetimes_per_item);
+}
+
+std::unique_ptr<Evaluator> make_objective_evaluator(std::shared_ptr<const Objective> objective) {
+  return std::make_unique<ObjectiveEvaluator>(std::move(objective));
+}
+
+}  // namespace enu

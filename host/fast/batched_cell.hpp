@@ -1,0 +1,41 @@
+#pragma once
+// Many instances of one cell kind with shared weights, stepped together: every
+// gate layer becomes one small GEMM over all rows (DESIGN.md section 4, CPU form).
+
+#include <vector>
+
+#include "enu/cell.hpp"
+#include "fast/gemm.hpp"
+
+namespace enu::fast {
+
+class BatchedCell {
+ public:
+  BatchedCell(const CellSpec& spec, int max_rows);
+
+  /// Packs the cell's flat theta (canonical layout) into the GEMM layout.
+  void set_params(const float* theta);
+  /// Zeroes every state and sets how many rows the next steps compute.
+  void reset(int rows);
+  /// Row r's I input channels, to be written before each step.
+  float* input(int row) { return &gate_in_[size_t(row) * gate_ld_]; }
+  /// One step of every row; noise is [rows x outputs] (row stride `outputs`) or null.
+  void step(const float* noise);
+  /// Row r's O outputs after the last step.
+  const float* output(int row) const { return &out_[size_t(row) * out_ld_]; }
+
+ private:
+  CellSpec spec_;
+  CellLayout layout_;
+  int max_rows_, rows_ = 0, padded_rows_ = 0;
+  PackedWeights w_gate_, w_cand_, w_out_;
+  int gate_ld_, gates_ld_, cand_ld_, hidden_ld_, out_ld_;
+  std::vector<float> gate_in_;   // [x ; o_prev ; h (then r*h) ; 1] per row
+  std::vector<float> gates_;     // gate pre-activations
+  std::vector<float> cand_;      // candidate pre-activations
+  std::vector<float> hidden_;    // [h ; 1] per row: the read-out's input and the memory itself
+  std::vector<float> cell_;      // LSTM cell memory
+  std::vector<float> out_;       // o per row (padded)
+};
+
+}  // namespace enu::fast

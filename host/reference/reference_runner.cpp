@@ -1,0 +1,94 @@
+// The reference backend's runner: each lifetime stepped alone with scalar loops.
+#include <vector>
+
+#include "reference/reference.hpp"
+#include "runner.hpp"
+
+namespace enu {
+namespace {
+
+class ReferenceRunner final : public ModelRunner {
+ public:
+  ReferenceRunner(const ModelSpec& model, ObservationShape shape, int capacity)
+      : model_(model), shape_(shape), capacity_(capacity) {
+    const ObservationShape cap = model.observation_capacity();
+    input_.resize(size_t(cap.sources) * cap.channels);
+    if (model.kind == ModelSpec::Kind::cell) {
+      state_.resize(size_t(capacity) * cell_layout(model.cell).state_size);
+    } else {
+      const NetworkSpec& net = model.network;
+      syn_state_size_ = size_t(net.topology.synapses()) * cell_layout(net.synapse_cell()).state_size;
+      neu_state_size_ = size_t(net.topology.neurons) * cell_layout(net.neuron_cell()).state_size;
+      state_.resize(size_t(capacity) * (syn_state_size_ + neu_state_size_));
+      noise_.resize(size_t(net.topology.neurons) * net.channels);
+    }
+  }
+
+  void reset(const float* theta, uint32_t member_id, const LifetimeSet& set, int first, int count) override {
+    theta_ = theta;
+    member_ = member_id;
+    set_ = set;
+    first_ = first;
+    count_ = count;
+    tick_ = 0;
+    std::fill(state_.begin(), state_.end(), 0.0f);
+  }
+
+  void step(const float* observations, float* actions) override {
+    const ObservationShape cap = model_.observation_capacity();
+    const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
+    const int A = model_.action_count();
+    for (int i = 0; i < count_; ++i) {
+      pad_observation(shape_, cap.channels, observations + i * obs_stride, input_.data());
+      if (model_.kind == ModelSpec::Kind::cell) {
+        const CellLayout l = cell_layout(model_.cell);
+        float* state = &state_[size_t(i) * l.state_size];
+        reference::cell_step(model_.cell, theta_, input_.data(), nullptr, state);
+        for (int k = 0; k < A; ++k) actions[size_t(i) * A + k] = state[l.o + k];
+      } else {
+        network_step(i, actions + size_t(i) * A);
+      }
+    }
+    tick_ += model_.kind == ModelSpec::Kind::cell ? 1 : model_.network.ticks_per_step;
+  }
+
+ private:
+  void network_step(int i, float* actions) {
+    const NetworkSpec& net = model_.network;
+    const Topology& t = net.topology;
+    float* syn_state = &state_[size_t(i) * (syn_state_size_ + neu_state_size_)];
+    float* neu_state = syn_state + syn_state_size_;
+    const CellLayout neu_l = cell_layout(net.neuron_cell());
+    for (int tick = 0; tick < net.ticks_per_step; ++tick) {
+      const float* noise = nullptr;
+      if (net.output_noise != 0.0f) {
+        fill_neuron_noise(net, set_.seed, member_, uint32_t(first_ + i), uint32_t(set_.generation),
+                          uint32_t(tick_ + tick), noise_.data());
+        noise = noise_.data();
+      }
+      reference::network_tick(net, theta_, input_.data(), noise, syn_state, neu_state);
+    }
+    // Read-out: channel 0 of the last `outputs` neurons.
+    for (int k = 0; k < t.outputs; ++k) {
+      actions[k] = neu_state[size_t(t.neurons - t.outputs + k) * neu_l.state_size + neu_l.o];
+    }
+  }
+
+  ModelSpec model_;
+  ObservationShape shape_;
+  int capacity_;
+  const float* theta_ = nullptr;
+  uint32_t member_ = 0;
+  LifetimeSet set_;
+  int first_ = 0, count_ = 0, tick_ = 0;
+  size_t syn_state_size_ = 0, neu_state_size_ = 0;
+  std::vector<float> state_, input_, noise_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity) {
+  return std::make_unique<ReferenceRunner>(model, shape, capacity);
+}
+
+}  // namespace enu

@@ -1,0 +1,46 @@
+#pragma once
+// A run folder and the evolution loop that fills it: the resolved config,
+// metrics.csv (one row per generation), checkpoints (latest and best), a log,
+// the final evaluation and the analysis.
+
+#include <string>
+#include <vector>
+
+#include "enu/checkpoint.hpp"
+#include "enu/config.hpp"
+#include "enu/evaluator.hpp"
+
+namespace enu {
+
+struct EvolveOptions {
+  std::string out_dir;        // the run folder
+  bool resume = false;        // continue from out_dir/checkpoint_latest.npz
+  bool progress = true;       // live progress line on stderr
+};
+
+struct EvolveSummary {
+  uint64_t generations = 0;   // completed, in total
+  double best_centre = 0.0;   // best centre fitness seen
+  double seconds = 0.0;       // wall time of this invocation
+};
+
+/// Runs (or resumes) evolution into options.out_dir with `evaluator`.
+EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const EvolveOptions& options);
+
+/// The initial centre for a config: the model's published initialisation, or
+/// the function task's starting point.
+std::vector<float> initial_centre(const RunConfig& config);
+
+/// Lifetimes that training never sees: a seed derived from the run seed.
+LifetimeSet held_out_lifetimes(uint64_t run_seed, int count);
+
+/// Mean and standard deviation of the centre's fitness over lifetimes.
+struct FitnessStats {
+  double mean = 0.0, std = 0.0;
+  int lifetimes = 0;
+};
+FitnessStats evaluate_centre(Evaluator& evaluator, const std::vector<float>& theta, const LifetimeSet& lifetimes);
+
+std::string checkpoint_path(const std::string& run_dir, const std::string& which);  // "latest" or "best"
+
+}  // namespace enu

@@ -1,0 +1,129 @@
+#pragma once
+/// @brief A run's settings: one struct per section, defaults where declared,
+/// read from YAML (every key checked) and written back out fully resolved.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "enu/model.hpp"
+
+namespace enu {
+
+enum class BackendKind { automatic, cpu, reference, cuda };
+enum class Shaping { pareto, centred_ranks };
+enum class OptimizerKind { sgd, adam };
+enum class NonFinitePolicy { worst, abort };
+
+/// task.iaf: integrate-and-fire imitation (Extended Data Fig. 2 of the paper).
+struct IafConfig {
+  int steps = 100;                 // environment steps per lifetime
+  int windows = 4;                 // input held constant over steps/windows steps
+  float threshold = 0.5f;          // reference neuron fires when v >= threshold, then v = 0
+  float leak_tau = 0.0f;           // 0: perfect integrator; > 0: v <- v * exp(-1/tau) + I
+  float current_lo = 0.01f;        // input = uniform(current_lo, current_hi) * randint(1, multiplier_max)
+  float current_hi = 0.02f;
+  int multiplier_max = 10;
+  float size_penalty = 1.0f;       // weight of the penalty on outputs that are neither 0 nor 1
+};
+
+/// task.stdp: a synapse whose weight follows a neuromodulated STDP rule.
+enum class StdpRule { simple, complex };
+struct StdpConfig {
+  int steps = 100;
+  float potential_lo = 0.45f;      // graded potential ~ uniform(lo, hi), drawn every step
+  float potential_hi = 0.55f;
+  float spike_mean = 50.0f;        // pre and post spike steps ~ round(N(mean, std)), never equal
+  float spike_std = 7.0f;
+  float modulator_probability = 0.5f;  // P(neuromodulator = 1) per lifetime
+  float amplitude = 0.5f;          // A
+  float tau = 10.0f;               // simple: dw = m A sign(dt) exp(-|dt|/tau); complex, m = 1: A exp(-|dt|/tau)
+  float period = 10.0f;            // complex, m = 0: A cos^2(pi dt / period) exp(-|dt|/tau_absent)
+  float tau_absent = 20.0f;
+};
+
+/// task.function: sphere or rastrigin, for checking the strategy itself.
+struct FunctionConfig {
+  int dimension = 50;
+  float initial_value = 1.0f;      // every coordinate of the starting centre
+};
+
+struct TaskConfig {
+  std::string name = "iaf";        // iaf | stdp | stdp_complex | sphere | rastrigin
+  IafConfig iaf;
+  StdpConfig stdp;                 // also read for stdp_complex (rule = complex)
+  FunctionConfig function;
+};
+
+/// model.network.topology: an explicit table, or a seeded random fan-in.
+struct TopologyConfig {
+  int inputs = 4;
+  int neurons = 6;
+  int outputs = 3;
+  int fan_in = 8;
+  uint64_t random_seed = 1;              // used when `pre` is empty
+  std::vector<std::vector<int>> pre;     // one list of fan_in sources per neuron
+};
+
+struct ModelConfig {
+  ModelSpec::Kind kind = ModelSpec::Kind::cell;
+  CellSpec cell;                         // model.cell
+  NetworkSpec network;                   // model.network (its topology from `topology`)
+  TopologyConfig topology;               // model.network.topology
+};
+
+struct EsConfig {
+  int population = 256;                  // P, even: mirrored pairs
+  int lifetimes = 8;                     // E lifetimes per member (fitness = their mean)
+  float sigma = 0.01f;                   // noise std
+  float sigma_decay = 1.0f;              // sigma_g = max(sigma_min, sigma * sigma_decay^g)
+  float sigma_min = 0.0f;
+  Shaping shaping = Shaping::pareto;     // pareto: (rank/P)^exponent normalised; centred_ranks
+  float pareto_exponent = 5.0f;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  float learning_rate = 1.0f;
+  float momentum = 0.9f;                 // sgd
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // adam
+  float weight_decay = 0.0f;             // theta <- theta - lr * weight_decay * theta
+  NonFinitePolicy nonfinite = NonFinitePolicy::worst;  // worst: rank last, warn; abort: stop
+  float max_nonfinite_fraction = 0.5f;   // more non-finite members than this stops the run
+};
+
+struct RunSettings {
+  uint64_t seed = 1;
+  int generations = 1000;
+  double max_minutes = 0.0;              // stop after this wall time (0: no limit)
+  int checkpoint_every = 10;             // generations between latest-checkpoint writes
+  BackendKind backend = BackendKind::automatic;
+  int threads = 0;                       // CPU worker threads (0: all cores)
+  std::string out_dir;                   // run folder ("" -> runs/<name>)
+  int eval_lifetimes = 256;              // fresh lifetimes for the final evaluation
+};
+
+struct RunConfig {
+  std::string name = "run";
+  TaskConfig task;
+  ModelConfig model;
+  EsConfig es;
+  RunSettings run;
+
+  /// The model with its topology built (explicit table or random fan-in).
+  ModelSpec model_spec() const;
+};
+
+/// Loads a YAML file, applies `overrides` ("section.key=value", each parsed as
+/// YAML), and validates everything. Throws enu::Error naming the key, the value,
+/// the file and line (or the override), and what is allowed.
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+/// Same, from YAML text; `source` names it in messages.
+RunConfig parse_config(const std::string& yaml_text, const std::string& source,
+                       const std::vector<std::string>& overrides = {});
+/// Every key, resolved, as YAML that parse_config reads back to an equal config.
+std::string to_yaml(const RunConfig& config);
+
+const char* to_string(BackendKind kind);
+const char* to_string(Shaping shaping);
+const char* to_string(OptimizerKind kind);
+const char* to_string(NonFinitePolicy policy);
+
+}  // namespace enu

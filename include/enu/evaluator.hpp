@@ -1,0 +1,43 @@
+#pragma once
+/// @brief The Backend interface: evaluate a whole population's fitness.
+
+#include <cstdint>
+#include <string>
+
+#include "enu/philox.hpp"
+#include "enu/task.hpp"
+
+namespace enu {
+
+/// A population of mirrored perturbations around a centre, never materialised:
+/// member m has theta + sign(m) * sigma * eps_{m/2}, sign = +1 for even m and -1
+/// for odd m, where eps_i[k] is the k-th standard normal of the es_noise stream
+/// at (seed, generation, pair i). A centre-only population (size 1) is the centre
+/// itself. Backends regenerate each member's parameters where they evaluate it.
+struct Population {
+  const float* centre = nullptr;
+  size_t param_count = 0;
+  float sigma = 0.0f;
+  uint64_t seed = 0;
+  uint64_t generation = 0;
+  int size = 0;
+  bool centre_only = false;
+
+  /// Identifier used to key per-member random streams (output noise).
+  uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(m); }
+};
+
+/// eps_{pair}[first .. first+count-1] of a generation, written to out.
+void es_noise(uint64_t seed, uint64_t generation, uint32_t pair, size_t first, size_t count, float* out);
+/// Member m's parameters (centre when the population is centre-only).
+void member_params(const Population& pop, int m, float* out);
+
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  virtual std::string name() const = 0;
+  /// fitness[m * lifetimes.count + e] for every member m and lifetime e.
+  virtual void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) = 0;
+};
+
+}  // namespace enu

@@ -1,0 +1,35 @@
+#pragma once
+/// @brief What evolution shapes: a single cell or a network of cells, and how
+/// task observations and actions map onto it.
+
+#include <cstdint>
+
+#include "enu/cell.hpp"
+#include "enu/network.hpp"
+
+namespace enu {
+
+/// Observations arrive as `sources` vectors of `channels` values; a single cell
+/// takes one source (its input channels), a network one source per sensory input.
+struct ObservationShape {
+  int sources = 1;
+  int channels = 1;
+};
+
+struct ModelSpec {
+  enum class Kind { cell, network } kind = Kind::cell;
+  CellSpec cell;        // when kind == cell
+  NetworkSpec network;  // when kind == network
+
+  size_t param_count() const;
+  /// Outputs handed to the task each step: O of the cell, or channel 0 of each
+  /// read-out neuron.
+  int action_count() const;
+  /// Sources and channels the model can take; a task's shape must fit within it.
+  ObservationShape observation_capacity() const;
+  void init_params(uint64_t seed, float* theta) const;
+  /// FLOPs of one environment step (all ticks).
+  double flops_per_step() const;
+};
+
+}  // namespace enu

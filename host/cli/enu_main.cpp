@@ -44,6 +44,7 @@ void analyze_run(const RunConfig& config, const std::vector<float>& theta, const
   if (found) std::printf("%s: %.4f (%.1f%%)\n", report.description.c_str(), report.error, 100.0 * report.error);
   const std::string script = std::string(ENU_SOURCE_DIR) + "/tools/plot.py";
   const std::string command = "python3 '" + script + "' '" + run_dir + "'";
+  std::fflush(stdout);  // keep our lines before the script's
   if (std::system(command.c_str()) != 0) {
     std::fprintf(stderr, "warning: plots not drawn (%s failed; CSV files are in %s)\n", command.c_str(), run_dir.c_str());
   }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what enu needs from Debian's archive (and matplotlib from PyPI when
+# the python3 on PATH is not Debian's). Safe to run again: installs only what is missing.
+set -euo pipefail
+
+packages=(cmake g++ make libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+          python3 python3-numpy python3-matplotlib)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install.sh: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The plots need matplotlib in whichever python3 comes first on PATH.
+if ! python3 -c "import matplotlib, numpy" 2>/dev/null; then
+  echo "install.sh: installing matplotlib and numpy for $(command -v python3)"
+  python3 -m pip install -q matplotlib numpy
+fi
+if command -v nvcc >/dev/null 2>&1; then
+  echo "install.sh: nvcc found: the CUDA backend will be built"
+else
+  echo "install.sh: nvcc not found: CPU-only build (install the CUDA toolkit for the GPU backend)"
+fi

@@ -37,7 +37,7 @@ double seconds_since(Clock::time_point start) {
 // ---- 1. the machine's FP32 FMA peak --------------------------------------------
 
 using v8 = float __attribute__((vector_size(32)));
-constexpr int kFmaChains = 12;  // > FMA latency x FMA ports (4 x 2 on Zen 3, 4 x 2 on Skylake)
+constexpr int kFmaChains = 12;  // > FMA latency x FMA pipes (4 x 2 on Zen 3 and Skylake)
 
 // kFmaChains independent chains acc = acc * a + b on 8-wide vectors: with
 // -march=native -ffp-contract=fast (set on this target) each line is one

@@ -69,13 +69,15 @@ def main():
         sys.exit(__doc__)
     run = sys.argv[1]
     drawn = []
-    for name, draw in (("metrics.csv", fitness), ("fi_curve.csv", fi_curve), ("stdp_window.csv", stdp_window)):
+    figures = (("metrics.csv", fitness, "fitness.png"), ("fi_curve.csv", fi_curve, "fi_curve.png"),
+               ("stdp_window.csv", stdp_window, "stdp_window.png"))
+    for name, draw, png in figures:
         path = os.path.join(run, name)
         if os.path.exists(path):
             rows = read(path)
             if rows:
                 draw(run, rows)
-                drawn.append(name.replace(".csv", ".png"))
+                drawn.append(png)
     print("plots: " + ", ".join(os.path.join(run, d) for d in drawn))
 
 

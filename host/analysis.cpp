@@ -50,7 +50,7 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta) {
     const float current = float(lo + (hi - lo) * p / (kPoints - 1));
     const std::vector<float> outputs =
         probe(config, theta, std::vector<std::vector<float>>(size_t(iaf.steps), std::vector<float>{current}));
-    LifNeuron lif = make_lif(iaf);
+    LifNeuron lif = LifNeuron::from(iaf);
     int unit_spikes = 0, reference_spikes = 0;
     for (float o : outputs) {
       unit_spikes += o > 0.5f;

@@ -56,7 +56,7 @@ TEST(Registry, NamesAndErrors) {
 
 // Spike count of the reference neuron over `steps` steps of a constant current.
 int simulated_spikes(const IafConfig& config, float current, int steps) {
-  LifNeuron lif = make_lif(config);
+  LifNeuron lif = LifNeuron::from(config);
   int spikes = 0;
   for (int s = 0; s < steps; ++s) spikes += lif.step(current) ? 1 : 0;
   return spikes;
@@ -84,16 +84,16 @@ TEST(Lif, AnalyticRateByHand) {
   EXPECT_GT(lif_analytic_rate(leaky, 0.025), 0.0);
 }
 
-// make_lif: threshold from the config, decay exp(-1/tau) or 1 without leak, v = 0.
+// LifNeuron::from: threshold from the config, decay exp(-1/tau) or 1 without leak, v = 0.
 TEST(Lif, MakeLif) {
   IafConfig config;
   config.threshold = 0.7f;
-  LifNeuron perfect = make_lif(config);
+  LifNeuron perfect = LifNeuron::from(config);
   EXPECT_EQ(perfect.threshold, 0.7f);
   EXPECT_EQ(perfect.decay, 1.0f);
   EXPECT_EQ(perfect.v, 0.0f);
   config.leak_tau = 20.0f;
-  EXPECT_NEAR(make_lif(config).decay, std::exp(-0.05), 1e-7);
+  EXPECT_NEAR(LifNeuron::from(config).decay, std::exp(-0.05), 1e-7);
 }
 
 // Simulated perfect integrator fires at lif_analytic_rate over 10,000 steps
@@ -285,7 +285,7 @@ std::vector<float> run_iaf(const IafConfig& iaf, int count, Agent agent, std::ve
 TEST(IafEnvironment, OracleScoresZeroSilentScoresNegative) {
   const IafConfig iaf;
   const int count = 12;
-  std::vector<LifNeuron> own(size_t(count), make_lif(iaf));
+  std::vector<LifNeuron> own(size_t(count), LifNeuron::from(iaf));
   std::vector<float> rewards;
   const std::vector<float> oracle =
       run_iaf(iaf, count, [&](int i, float current) { return own[size_t(i)].step(current) ? 1.0f : 0.0f; }, &rewards);
@@ -295,13 +295,13 @@ TEST(IafEnvironment, OracleScoresZeroSilentScoresNegative) {
   for (int i = 0; i < count; ++i) EXPECT_LT(silent[size_t(i)], 0.0f) << "lifetime " << i;
 }
 
-// Leaky reference neuron (tau 20): the oracle built on the same make_lif still
+// Leaky reference neuron (tau 20): the oracle built on the same LifNeuron::from still
 // scores exactly 0.
 TEST(IafEnvironment, LeakyOracleScoresZero) {
   IafConfig iaf;
   iaf.leak_tau = 20.0f;
   const int count = 8;
-  std::vector<LifNeuron> own(size_t(count), make_lif(iaf));
+  std::vector<LifNeuron> own(size_t(count), LifNeuron::from(iaf));
   const std::vector<float> oracle =
       run_iaf(iaf, count, [&](int i, float current) { return own[size_t(i)].step(current) ? 1.0f : 0.0f; });
   for (float f : oracle) EXPECT_EQ(f, 0.0f);
@@ -314,7 +314,7 @@ TEST(IafEnvironment, SizePenaltyScoresNonBinaryOutputs) {
     IafConfig iaf;
     iaf.size_penalty = penalty;
     const int count = 6;
-    std::vector<LifNeuron> own(size_t(count), make_lif(iaf));
+    std::vector<LifNeuron> own(size_t(count), LifNeuron::from(iaf));
     const std::vector<float> fitness =
         run_iaf(iaf, count, [&](int i, float current) { return own[size_t(i)].step(current) ? 0.9f : 0.1f; });
     for (float f : fitness) {

@@ -1,0 +1,142 @@
+#pragma once
+/// @brief One lifetime of each single-unit task (iaf, stdp, stdp_complex),
+/// written once for the host and the device: both backends step the same code
+/// on the same counter-based streams, so they meet identical lifetimes.
+
+#include <cmath>
+#include <cstdint>
+
+#include "enu/config.hpp"
+#include "enu/philox.hpp"
+
+namespace enu {
+
+/// A lifetime's environment stream (see LifetimeSet).
+ENU_HD CounterRng lifetime_rng(uint64_t seed, uint64_t generation, int lifetime) {
+  return CounterRng(stream_key(seed, Stream::environment), uint32_t(lifetime), uint32_t(generation), 0);
+}
+
+/// The reference neuron of the iaf task: v <- v * decay + current, spike (and
+/// v <- 0) when v >= threshold. decay = exp(-1/leak_tau), or 1 without leak.
+/// The potential is a double so that the neuron fires when the exact sum of its
+/// inputs crosses the threshold, as the closed-form rate assumes (float sums of
+/// currents like 0.02 reach 0.5 one step early).
+struct LifNeuron {
+  double threshold = 0.5;
+  double decay = 1.0;
+  double v = 0.0;
+
+  ENU_HD static LifNeuron from(const IafConfig& config) {
+    LifNeuron lif;
+    lif.threshold = config.threshold;
+    lif.decay = config.leak_tau > 0.0f ? exp(-1.0 / double(config.leak_tau)) : 1.0;
+    return lif;
+  }
+  /// Integrates one step's current; true when the neuron fires.
+  ENU_HD bool step(double current) {
+    v = v * decay + current;
+    if (v < threshold) return false;
+    v = 0.0;
+    return true;
+  }
+};
+
+/// iaf: the current is redrawn at the start of every window as
+/// uniform(current_lo, current_hi) * randint(1, multiplier_max). Fitness
+/// penalises the difference between the steps since the unit's last spike
+/// (output > 0.5) and the reference's (timing), and outputs away from 0 and 1 (size).
+struct IafLifetime {
+  CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
+  LifNeuron lif;
+  float current = 0.0f, reward = 0.0f;
+  int since_reference = 0, since_unit = 0;
+  double timing = 0.0, size = 0.0;
+
+  ENU_HD void start(const IafConfig& config, CounterRng stream) {
+    *this = IafLifetime{};
+    rng = stream;
+    lif = LifNeuron::from(config);
+  }
+  /// The observation (one channel: the current) of step `step`.
+  ENU_HD float observe(const IafConfig& config, int step) {
+    if ((step * config.windows) % config.steps == 0) {
+      const float unit = rng.uniform(config.current_lo, config.current_hi);
+      current = unit * float(rng.randint(1, config.multiplier_max));
+    }
+    return current;
+  }
+  ENU_HD void act(const IafConfig& config, float output) {
+    since_reference = lif.step(current) ? 0 : since_reference + 1;
+    since_unit = output > 0.5f ? 0 : since_unit + 1;
+    const double step_timing = fabs(double(since_unit - since_reference));
+    const double step_size = fmin(double(output), 1.0 - double(output));
+    timing += step_timing;
+    size += step_size;
+    reward = float(-(step_timing + config.size_penalty * step_size));
+  }
+  ENU_HD float fitness(const IafConfig& config) const {
+    return float(-(timing + config.size_penalty * size) / config.steps);
+  }
+};
+
+/// The weight change of the target rule for one pre/post pair (dt = post - pre).
+ENU_HD float stdp_dw(const StdpConfig& config, bool complex_rule, float modulator, int dt) {
+  const float magnitude = fabsf(float(dt));
+  if (!complex_rule) {
+    const float sign = dt > 0 ? 1.0f : (dt < 0 ? -1.0f : 0.0f);
+    return modulator * config.amplitude * sign * expf(-magnitude / config.tau);
+  }
+  if (modulator > 0.5f) return config.amplitude * expf(-magnitude / config.tau);
+  const float wave = cosf(3.14159265358979f * float(dt) / config.period);
+  return config.amplitude * wave * wave * expf(-magnitude / config.tau_absent);
+}
+
+/// Observation channels of the stdp tasks at one step.
+ENU_HD void stdp_observation(float potential, bool pre_spike, bool post_spike, float modulator, float out[4]) {
+  out[0] = potential;
+  out[1] = pre_spike ? 1.0f : 0.0f;
+  out[2] = post_spike ? 1.0f : 0.0f;
+  out[3] = modulator;
+}
+
+/// stdp / stdp_complex: the target is potential * weight, the weight 1 until
+/// step max(pre, post) + 1 and 1 + dw(post - pre) from then on. Fitness is
+/// minus the mean squared error.
+struct StdpLifetime {
+  CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
+  int pre = 0, post = 0;
+  float modulator = 0.0f, weight_after = 1.0f, potential = 0.0f, reward = 0.0f;
+  double squared_error = 0.0;
+
+  ENU_HD void start(const StdpConfig& config, bool complex_rule, CounterRng stream) {
+    *this = StdpLifetime{};
+    rng = stream;
+    modulator = rng.uniform(0.0f, 1.0f) < config.modulator_probability ? 1.0f : 0.0f;
+    pre = spike_time(config);
+    do {
+      post = spike_time(config);
+    } while (post == pre);
+    weight_after = 1.0f + stdp_dw(config, complex_rule, modulator, post - pre);
+  }
+  /// The observation of step `step`; draws this step's potential.
+  ENU_HD void observe(const StdpConfig& config, int step, float out[4]) {
+    potential = rng.uniform(config.potential_lo, config.potential_hi);
+    stdp_observation(potential, step == pre, step == post, modulator, out);
+  }
+  ENU_HD void act(int step, float output) {
+    const float weight = step > (pre > post ? pre : post) ? weight_after : 1.0f;
+    const float error = output - potential * weight;
+    squared_error += double(error) * error;
+    reward = -error * error;
+  }
+  ENU_HD float fitness(const StdpConfig& config) const { return float(-squared_error / config.steps); }
+
+ private:
+  // round(N(mean, std)), kept inside the lifetime so that both spikes happen.
+  ENU_HD int spike_time(const StdpConfig& config) {
+    const int t = int(lroundf(config.spike_mean + config.spike_std * rng.normal()));
+    return t < 0 ? 0 : (t > config.steps - 2 ? config.steps - 2 : t);
+  }
+};
+
+}  // namespace enu

@@ -24,16 +24,24 @@ std::string cuda_unavailable() {
 
 std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config) {
   if (is_objective_task(config.task.name)) return make_objective_evaluator(make_objective(config.task));
+  const ModelSpec model = config.model_spec();
   BackendKind kind = config.run.backend;
   if (kind == BackendKind::cuda || kind == BackendKind::automatic) {
     const std::string why = cuda_unavailable();
-    if (kind == BackendKind::cuda) {
-      throw Error("--backend cuda: " + (why.empty() ? std::string("the CUDA population kernels are not implemented yet")
-                                                    : why) + "; use --backend cpu");
+    if (kind == BackendKind::cuda && !why.empty()) throw Error("--backend cuda: " + why + "; use --backend cpu");
+#if defined(ENU_HAVE_CUDA)
+    if (why.empty()) {
+      // auto falls back to the CPU for what the CUDA backend does not take yet.
+      try {
+        return make_cuda_evaluator(model, config.task);
+      } catch (const Error& e) {
+        if (kind == BackendKind::cuda) throw;
+        std::fprintf(stderr, "enu: backend auto: %s; using the CPU\n", e.what());
+      }
     }
+#endif
     kind = BackendKind::cpu;
   }
-  const ModelSpec model = config.model_spec();
   // Lifetimes per work item: a property of the model, never of the thread count,
   // so that results do not depend on how many threads run them.
   const int per_item = std::min(config.es.lifetimes, model.kind == ModelSpec::Kind::cell ? 32 : 8);

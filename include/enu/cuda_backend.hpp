@@ -1,11 +1,32 @@
 #pragma once
-/// @brief Entry points of the CUDA backend, implemented in cuda/ (only in builds with nvcc).
+/// @brief Entry points of the CUDA backend, implemented in cuda/ (only in builds
+/// with nvcc). No CUDA header is needed to use them.
 
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "enu/config.hpp"
+#include "enu/evaluator.hpp"
 
 namespace enu {
 
 /// Number of usable CUDA devices; 0 with `reason` set when there is no driver or device.
 int cuda_device_count(std::string* reason);
+
+/// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on `model`
+/// (a cell). One launch evaluates a whole population: each member's parameters
+/// are regenerated on the device from the centre and its Philox noise, and the
+/// task's lifetimes run inside the kernel. Throws enu::Error when there is no
+/// device, the task has no CUDA version, or the sizes exceed what the kernels take.
+std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task);
+
+/// Replays hand-made observations through lifetimes 0 .. set.count-1 of one
+/// parameter vector on the device (as the centre: member id 0xFFFFFFFF) and
+/// returns every step's actions, [lifetimes x steps x action_count]: the per-step
+/// parity check against the CPU reference. observations: [lifetimes x steps x
+/// sources x channels] in `shape`.
+std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
+                               const std::vector<float>& observations, int steps, const LifetimeSet& set);
 
 }  // namespace enu

@@ -1,0 +1,395 @@
+// Population kernels. Reading order: the member's parameters, the warp-level
+// cell step (the device twin of host/reference/cell_step.cpp), the tasks as the
+// kernels step them, the single-unit and network kernels, their launchers.
+//
+// Work mapping (the simple first shape of DESIGN.md section 4): a warp steps
+// one cell instance, lane l owning memory cells l, l + 32, ...; gate products
+// read the input vector from shared memory (a broadcast) and weight row k at
+// column m (consecutive lanes, consecutive banks). Single units: a block is one
+// member and a group of lifetimes, one warp per lifetime. Networks: a block is
+// one (member, lifetime), its warps sharing the synapses, then the neurons.
+#include "population_kernels.cuh"
+
+#include <algorithm>
+
+#include "cuda_check.cuh"
+#include "enu/network.hpp"
+#include "enu/single_unit_tasks.hpp"
+
+namespace enu::cuda {
+namespace {
+
+constexpr int kWarp = 32;
+constexpr int kMaxCellsPerLane = 4;          // memory M <= 128
+constexpr int kSingleUnitWarpsPerBlock = 8;  // lifetimes per block for single units
+constexpr int kNetworkWarpsPerBlock = 8;
+
+__host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
+
+// ---- a member's parameters ----------------------------------------------------------
+
+/// theta = centre + sign(m) sigma eps_{m/2}, the same numbers as member_params()
+/// on the host: eps comes from the es_noise stream block by block.
+__device__ void build_member_theta(const DevicePopulation& pop, int member, float* theta) {
+  const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);
+  const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
+  for (size_t block = threadIdx.x; block * 4 < pop.param_count; block += blockDim.x) {
+    float eps[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (!pop.centre_only) {
+      normals4(PhiloxCounter{{uint32_t(block), uint32_t(member / 2), uint32_t(pop.generation), 0}}, key, eps);
+    }
+    for (int lane = 0; lane < 4 && block * 4 + lane < pop.param_count; ++lane) {
+      const size_t k = block * 4 + lane;
+      theta[k] = pop.centre_only ? pop.centre[k] : pop.centre[k] + scale * eps[lane];
+    }
+  }
+}
+
+// ---- one cell step by one warp -------------------------------------------------------
+
+__device__ __forceinline__ float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+/// gate_in: this warp's U+1 floats in shared memory, whose first I entries hold
+/// the input; state: [h | c | o] of the instance; noise: O values or null.
+__device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ theta, float* gate_in, float* state,
+                               const float* noise) {
+  const CellLayout l = cell_layout(spec);
+  const int lane = threadIdx.x % kWarp;
+  const int I = spec.inputs, M = spec.memory, O = spec.outputs, F = l.feedback, U = l.gate_inputs;
+  const int gate_cols = l.gate_chunks * M;
+  const bool lstm = spec.kind == CellKind::lstm, steep = spec.kind != CellKind::gru;
+  const float* w_gate = theta + l.w_gate;
+  const float* w_cand = theta + l.w_cand;
+  const float* w_out = theta + l.w_out;
+  float* h_in = gate_in + I + F;
+
+  // Gate input [x ; o_prev (ENU) ; h ; 1].
+  for (int k = lane; k < F; k += kWarp) gate_in[I + k] = state[l.o + k];
+  for (int m = lane; m < M; m += kWarp) h_in[m] = state[l.h + m];
+  if (lane == 0) gate_in[U] = 1.0f;
+  __syncwarp();
+
+  float g0[kMaxCellsPerLane], g1[kMaxCellsPerLane], g2[kMaxCellsPerLane], cand[kMaxCellsPerLane];
+#pragma unroll
+  for (int i = 0; i < kMaxCellsPerLane; ++i) {
+    const int m = lane + i * kWarp;
+    g0[i] = g1[i] = g2[i] = cand[i] = 0.0f;
+    if (m >= M) continue;
+    for (int k = 0; k <= U; ++k) {
+      const float x = gate_in[k];
+      const float* row = w_gate + size_t(k) * gate_cols;
+      g0[i] += x * row[m];
+      g1[i] += x * row[M + m];
+      if (lstm) {
+        g2[i] += x * row[2 * M + m];
+        cand[i] += x * w_cand[size_t(k) * M + m];  // LSTM candidate reads [x ; h ; 1]
+      }
+    }
+  }
+
+  if (lstm) {
+#pragma unroll
+    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+      const int m = lane + i * kWarp;
+      if (m >= M) continue;
+      const float c = sigmoid(g1[i]) * state[l.c + m] + sigmoid(g0[i]) * tanhf(cand[i]);
+      state[l.c + m] = c;
+      state[l.h + m] = sigmoid(g2[i]) * tanhf(c);
+    }
+  } else {
+    // Reset gate on h, written over h in the gate input once every lane has read it.
+    const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
+    __syncwarp();
+#pragma unroll
+    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+      const int m = lane + i * kWarp;
+      if (m >= M) continue;
+      g0[i] = sigmoid(gain * (g0[i] - reset_offset));  // r
+      g1[i] = sigmoid(gain * g1[i]);                   // z
+      h_in[m] = g0[i] * state[l.h + m];
+    }
+    __syncwarp();
+#pragma unroll
+    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+      const int m = lane + i * kWarp;
+      if (m >= M) continue;
+      float acc = 0.0f;
+      for (int k = 0; k <= U; ++k) acc += gate_in[k] * w_cand[size_t(k) * M + m];
+      state[l.h + m] = (1.0f - g1[i]) * state[l.h + m] + g1[i] * tanhf(gain * acc);
+    }
+  }
+  __syncwarp();
+
+  // Read-out o = clamp(gain * (W_o [h ; 1] + noise), 0, 1), one lane per channel.
+  const float out_gain = spec.spiking ? 1000.0f : 1.0f;
+  for (int j = lane; j < O; j += kWarp) {
+    float acc = w_out[size_t(M) * O + j];
+    for (int m = 0; m < M; ++m) acc += state[l.h + m] * w_out[size_t(m) * O + j];
+    state[l.o + j] = fminf(fmaxf(out_gain * (acc + (noise ? noise[j] : 0.0f)), 0.0f), 1.0f);
+  }
+  __syncwarp();
+}
+
+// ---- tasks as the kernels step them ----------------------------------------------------
+// Every thread of a lifetime keeps its own copy of the lifetime and steps it
+// identically (the same counter-based draws), so no thread waits for another's
+// environment; only `writer` stores observations and actions.
+
+struct IafKernelTask {
+  IafConfig config;
+  IafLifetime life;
+  __device__ void start(const LifetimeSet& set, int lifetime) {
+    life.start(config, lifetime_rng(set.seed, set.generation, lifetime));
+  }
+  __device__ void observe(int step, float* observation, bool writer) {
+    const float current = life.observe(config, step);
+    if (writer) observation[0] = current;
+  }
+  __device__ void act(int, const float* actions, bool) { life.act(config, actions[0]); }
+  __device__ float fitness() const { return life.fitness(config); }
+};
+
+struct StdpKernelTask {
+  StdpConfig config;
+  bool complex_rule;
+  StdpLifetime life;
+  __device__ void start(const LifetimeSet& set, int lifetime) {
+    life.start(config, complex_rule, lifetime_rng(set.seed, set.generation, lifetime));
+  }
+  __device__ void observe(int step, float* observation, bool writer) {
+    float channels[4];
+    life.observe(config, step, channels);
+    if (writer) {
+      for (int c = 0; c < 4; ++c) observation[c] = channels[c];
+    }
+  }
+  __device__ void act(int step, const float* actions, bool) { life.act(step, actions[0]); }
+  __device__ float fitness() const { return life.fitness(config); }
+};
+
+struct ReplayKernelTask {
+  const float* observations;
+  float* actions;
+  int steps, observation_size, action_count, lifetime = 0;
+  __device__ void start(const LifetimeSet&, int e) { lifetime = e; }
+  __device__ void observe(int step, float* observation, bool writer) {
+    if (!writer) return;
+    const float* in = observations + (size_t(lifetime) * steps + step) * observation_size;
+    for (int i = 0; i < observation_size; ++i) observation[i] = in[i];
+  }
+  __device__ void act(int step, const float* out, bool writer) {
+    if (!writer) return;
+    for (int a = 0; a < action_count; ++a) actions[(size_t(lifetime) * steps + step) * action_count + a] = out[a];
+  }
+  __device__ float fitness() const { return 0.0f; }
+};
+
+// ---- single units: one warp per lifetime -------------------------------------------
+
+struct SingleUnitLayout {
+  size_t theta, gate_in, state, per_warp;  // floats
+  __host__ __device__ explicit SingleUnitLayout(const CellSpec& cell) {
+    const CellLayout l = cell_layout(cell);
+    theta = round_up4(l.param_count);
+    gate_in = round_up4(size_t(l.gate_inputs) + 1);
+    state = round_up4(size_t(l.state_size));
+    per_warp = gate_in + state;
+  }
+};
+
+template <class Task>
+__global__ void single_unit_kernel(CellSpec cell, DevicePopulation pop, LifetimeSet lifetimes, Task task, int steps,
+                                   float* __restrict__ fitness) {
+  extern __shared__ float shared[];
+  const SingleUnitLayout layout(cell);
+  const int member = blockIdx.y;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  float* theta = shared;
+  build_member_theta(pop, member, theta);
+  __syncthreads();  // the last block-wide barrier: warps may finish on their own below
+
+  const int lifetime = blockIdx.x * (blockDim.x / kWarp) + warp;
+  if (lifetime >= lifetimes.count) return;
+  float* gate_in = shared + layout.theta + warp * layout.per_warp;
+  float* state = gate_in + layout.gate_in;
+  for (size_t i = lane; i < layout.per_warp; i += kWarp) gate_in[i] = 0.0f;
+  __syncwarp();
+
+  const CellLayout l = cell_layout(cell);
+  task.start(lifetimes, lifetime);
+  for (int step = 0; step < steps; ++step) {
+    task.observe(step, gate_in, lane == 0);  // the input channels lead the gate input
+    __syncwarp();
+    warp_cell_step(cell, theta, gate_in, state, nullptr);
+    task.act(step, state + l.o, lane == 0);
+    __syncwarp();
+  }
+  if (lane == 0) fitness[size_t(member) * lifetimes.count + lifetime] = task.fitness();
+}
+
+// ---- networks: one block per (member, lifetime) --------------------------------------
+
+struct NetworkLayout {
+  size_t theta, sensory, observation, actions, gate_in, noise, per_warp, total;  // floats
+  __host__ __device__ NetworkLayout(const DeviceNetwork& net, size_t param_count, int observation_size) {
+    const int widest = max(cell_layout(net.synapse).gate_inputs, cell_layout(net.neuron).gate_inputs);
+    theta = round_up4(param_count);
+    sensory = round_up4(size_t(net.inputs) * net.channels);
+    observation = round_up4(size_t(observation_size));
+    actions = round_up4(size_t(net.outputs));
+    gate_in = round_up4(size_t(widest) + 1);
+    noise = round_up4(size_t(net.channels));
+    per_warp = gate_in + noise;
+    total = theta + sensory + observation + actions + per_warp * kNetworkWarpsPerBlock;
+  }
+};
+
+__host__ __device__ size_t state_floats(const DeviceNetwork& net) {
+  return size_t(net.neurons) * net.fan_in * cell_layout(net.synapse).state_size +
+         size_t(net.neurons) * cell_layout(net.neuron).state_size;
+}
+
+template <class Task>
+__global__ void network_kernel(DeviceNetwork net, DevicePopulation pop, LifetimeSet lifetimes, Task task, int steps,
+                               ObservationShape shape, float* __restrict__ state_all, float* __restrict__ fitness) {
+  extern __shared__ float shared[];
+  const int C = net.channels, K = net.fan_in, S = net.neurons * K, N = net.neurons;
+  const NetworkLayout layout(net, pop.param_count, shape.sources * shape.channels);
+  const int lifetime = blockIdx.x, member = blockIdx.y;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
+  const CellLayout syn_l = cell_layout(net.synapse), neu_l = cell_layout(net.neuron);
+
+  float* theta = shared;
+  float* sensory = theta + layout.theta;
+  float* observation = sensory + layout.sensory;
+  float* actions = observation + layout.observation;
+  float* gate_in = actions + layout.actions + warp * layout.per_warp;
+  float* noise = gate_in + layout.gate_in;
+  float* syn_state = state_all + (size_t(member) * lifetimes.count + lifetime) * state_floats(net);
+  float* neu_state = syn_state + size_t(S) * syn_l.state_size;
+
+  build_member_theta(pop, member, theta);
+  for (size_t i = threadIdx.x; i < state_floats(net); i += blockDim.x) syn_state[i] = 0.0f;
+  for (size_t i = threadIdx.x; i < layout.sensory; i += blockDim.x) sensory[i] = 0.0f;
+  for (size_t i = lane; i < layout.per_warp; i += kWarp) gate_in[i] = 0.0f;
+  task.start(lifetimes, lifetime);
+  __syncthreads();
+
+  const float* theta_syn = theta;
+  const float* theta_neu = theta + net.neuron_offset;
+  const PhiloxKey noise_key = stream_key(lifetimes.seed, Stream::output_noise);
+  const uint32_t member_id = pop.centre_only ? 0xFFFFFFFFu : uint32_t(member);
+  for (int step = 0; step < steps; ++step) {
+    task.observe(step, observation, threadIdx.x == 0);
+    __syncthreads();
+    for (int i = threadIdx.x; i < shape.sources * shape.channels; i += blockDim.x) {
+      sensory[(i / shape.channels) * C + i % shape.channels] = observation[i];
+    }
+    __syncthreads();
+    for (int tick = 0; tick < net.ticks_per_step; ++tick) {
+      // 1-2. broadcast and synapse cells: [source output ; post-synaptic output], both of the last tick.
+      for (int j = warp; j < S; j += warps) {
+        const int source = net.pre[j];
+        const float* pre_signal = source < net.inputs ? sensory + source * C
+                                                      : neu_state + size_t(source - net.inputs) * neu_l.state_size + neu_l.o;
+        const float* post_signal = neu_state + size_t(j / K) * neu_l.state_size + neu_l.o;
+        for (int c = lane; c < C; c += kWarp) {
+          gate_in[c] = pre_signal[c];
+          gate_in[C + c] = post_signal[c];
+        }
+        __syncwarp();
+        warp_cell_step(net.synapse, theta_syn, gate_in, syn_state + size_t(j) * syn_l.state_size, nullptr);
+      }
+      __syncthreads();
+      // 3-4. segmented mean of each neuron's K synapses, then the neuron cells.
+      const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
+      for (int n = warp; n < N; n += warps) {
+        for (int c = lane; c < C; c += kWarp) {
+          float sum = 0.0f;
+          for (int k = 0; k < K; ++k) sum += syn_state[size_t(n * K + k) * syn_l.state_size + syn_l.o + c];
+          gate_in[c] = sum / float(K);
+        }
+        for (int c = C + lane; c < net.neuron.inputs; c += kWarp) gate_in[c] = 0.0f;  // SHARED: [mean ; 0]
+        if (net.output_noise != 0.0f) {
+          for (int q = lane; q * 4 < C; q += kWarp) {
+            float draws[4];
+            neuron_noise4(noise_key, member_id, uint32_t(lifetime), uint32_t(lifetimes.generation), global_tick, N, C,
+                          n, q, draws);
+            for (int d = 0; d < 4 && q * 4 + d < C; ++d) noise[q * 4 + d] = net.output_noise * draws[d];
+          }
+        }
+        __syncwarp();
+        warp_cell_step(net.neuron, theta_neu, gate_in, neu_state + size_t(n) * neu_l.state_size,
+                       net.output_noise != 0.0f ? noise : nullptr);
+      }
+      __syncthreads();
+    }
+    // 5. read-out: channel 0 of the last `outputs` neurons.
+    for (int a = threadIdx.x; a < net.outputs; a += blockDim.x) {
+      actions[a] = neu_state[size_t(N - net.outputs + a) * neu_l.state_size + neu_l.o];
+    }
+    __syncthreads();
+    task.act(step, actions, threadIdx.x == 0);
+  }
+  if (threadIdx.x == 0) fitness[size_t(member) * lifetimes.count + lifetime] = task.fitness();
+}
+
+// ---- dispatch on the task ---------------------------------------------------------------
+
+/// Calls launch(kernel_task) with the kernel-side form of a single-unit task.
+template <class Launch>
+void with_kernel_task(const DeviceTask& task, int action_count, Launch&& launch) {
+  switch (task.kind) {
+    case DeviceTask::Kind::iaf: return launch(IafKernelTask{task.iaf, {}});
+    case DeviceTask::Kind::stdp: return launch(StdpKernelTask{task.stdp, task.complex_rule, {}});
+    case DeviceTask::Kind::replay:
+      return launch(ReplayKernelTask{task.observations, task.actions, task.steps,
+                                     task.shape.sources * task.shape.channels, action_count});
+  }
+}
+
+}  // namespace
+
+size_t single_unit_shared_bytes(const CellSpec& cell) {
+  const SingleUnitLayout layout(cell);
+  return (layout.theta + layout.per_warp * kSingleUnitWarpsPerBlock) * sizeof(float);
+}
+
+size_t network_shared_bytes(const DeviceNetwork& net, size_t param_count, int observation_size) {
+  return NetworkLayout(net, param_count, observation_size).total * sizeof(float);
+}
+
+size_t network_state_floats(const DeviceNetwork& net) { return state_floats(net); }
+
+void launch_single_unit(const CellSpec& cell, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+                        const DeviceTask& task, float* fitness, cudaStream_t stream) {
+  if (pop.size == 0 || lifetimes.count == 0) return;
+  const dim3 grid((lifetimes.count + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock, pop.size);
+  const size_t shared = single_unit_shared_bytes(cell);
+  with_kernel_task(task, cell.outputs, [&](auto kernel_task) {
+    auto* kernel = &single_unit_kernel<decltype(kernel_task)>;
+    ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+    kernel<<<grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream>>>(cell, pop, lifetimes, kernel_task, task.steps,
+                                                                      fitness);
+    ENU_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void launch_network(const DeviceNetwork& net, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+                    const DeviceTask& task, float* state, float* fitness, cudaStream_t stream) {
+  if (pop.size == 0 || lifetimes.count == 0) return;
+  const dim3 grid(lifetimes.count, pop.size);
+  const size_t shared = network_shared_bytes(net, pop.param_count, task.shape.sources * task.shape.channels);
+  // Network tasks (the mazes) arrive with their own kernel tasks; until then a
+  // network runs replays only.
+  if (task.kind != DeviceTask::Kind::replay) throw Error("CUDA network kernels run replays only (no network task yet)");
+  const ReplayKernelTask replay{task.observations, task.actions, task.steps, task.shape.sources * task.shape.channels,
+                                net.outputs};
+  auto* kernel = &network_kernel<ReplayKernelTask>;
+  ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+  kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, replay, task.steps, task.shape,
+                                                                 state, fitness);
+  ENU_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace enu::cuda

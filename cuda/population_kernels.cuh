@@ -1,0 +1,63 @@
+#pragma once
+// Whole-population evaluation in one launch: every (member, lifetime) of a
+// generation, with the member's parameters rebuilt in shared memory from the
+// centre and its Philox noise, and the task stepped inside the kernel.
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "enu/config.hpp"
+#include "enu/model.hpp"
+#include "enu/task.hpp"
+
+namespace enu::cuda {
+
+/// The population as the device sees it (Population with a device centre).
+struct DevicePopulation {
+  const float* centre = nullptr;
+  size_t param_count = 0;
+  float sigma = 0.0f;
+  uint64_t seed = 0;
+  uint64_t generation = 0;
+  int size = 0;
+  bool centre_only = false;
+};
+
+/// What runs inside the kernel each lifetime: a task's environment, or a replay
+/// of given observations (actions recorded) for the parity tests.
+struct DeviceTask {
+  enum class Kind { iaf, stdp, replay } kind = Kind::replay;
+  IafConfig iaf;
+  StdpConfig stdp;
+  bool complex_rule = false;
+  int steps = 0;
+  ObservationShape shape;
+  const float* observations = nullptr;  // replay: [lifetimes x steps x sources x channels]
+  float* actions = nullptr;             // replay: [lifetimes x steps x action_count]
+};
+
+/// The network's topology and cells in plain device-friendly form.
+struct DeviceNetwork {
+  CellSpec synapse, neuron;
+  int inputs = 0, neurons = 0, fan_in = 0, outputs = 0, channels = 0, ticks_per_step = 1;
+  float output_noise = 0.0f;
+  size_t neuron_offset = 0;
+  const int* pre = nullptr;  // device copy of Topology::pre
+};
+
+/// Shared memory one block needs, in bytes; checked by the caller against the device.
+size_t single_unit_shared_bytes(const CellSpec& cell);
+size_t network_shared_bytes(const DeviceNetwork& net, size_t param_count, int observation_size);
+/// Global scratch the network kernel needs per (member, lifetime), in floats.
+size_t network_state_floats(const DeviceNetwork& net);
+
+/// fitness[m * lifetimes.count + e] for every member and lifetime.
+void launch_single_unit(const CellSpec& cell, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+                        const DeviceTask& task, float* fitness, cudaStream_t stream);
+/// As above for a network; `state` holds network_state_floats(net) floats per
+/// (member, lifetime).
+void launch_network(const DeviceNetwork& net, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+                    const DeviceTask& task, float* state, float* fitness, cudaStream_t stream);
+
+}  // namespace enu::cuda

@@ -1,0 +1,253 @@
+// The CUDA backend against the CPU reference on fresh random parameters: per-step
+// outputs of single cells and networks, fitness vectors of the single-unit
+// tasks, and a whole ES generation. Every test skips, saying why, without a device.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "cpu_evaluator.hpp"
+#include "enu/cuda_backend.hpp"
+#include "enu/strategy.hpp"
+#include "runner.hpp"
+#include "tasks/tasks.hpp"
+
+namespace enu {
+namespace {
+
+#define ENU_REQUIRE_DEVICE()                                              \
+  do {                                                                    \
+    std::string why_;                                                     \
+    if (cuda_device_count(&why_) == 0) GTEST_SKIP() << "no CUDA device: " << why_; \
+  } while (0)
+
+// Published initialisation plus N(0, 0.1^2): gates away from their resting
+// values, read-out graded rather than clamped.
+std::vector<float> random_theta(const ModelSpec& model, uint64_t seed) {
+  std::vector<float> theta(model.param_count());
+  model.init_params(seed, theta.data());
+  std::mt19937 rng{uint32_t(seed)};
+  std::normal_distribution<float> noise(0.0f, 0.1f);
+  for (float& t : theta) t += noise(rng);
+  return theta;
+}
+
+std::vector<float> random_observations(size_t count, uint64_t seed) {
+  std::mt19937 rng{uint32_t(seed)};
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  std::vector<float> obs(count);
+  for (float& o : obs) o = uniform(rng);
+  return obs;
+}
+
+// The CPU reference runner over the same observations: [lifetimes x steps x actions].
+std::vector<float> reference_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
+                                    const std::vector<float>& observations, int steps, const LifetimeSet& set) {
+  auto runner = make_reference_runner(model, shape, set.count);
+  const int A = model.action_count();
+  const size_t obs_size = size_t(shape.sources) * shape.channels;
+  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, set.count);
+  std::vector<float> step_obs(set.count * obs_size), step_actions(size_t(set.count) * A), out(size_t(set.count) * steps * A);
+  for (int t = 0; t < steps; ++t) {
+    for (int e = 0; e < set.count; ++e) {
+      std::copy_n(&observations[(size_t(e) * steps + t) * obs_size], obs_size, &step_obs[e * obs_size]);
+    }
+    runner->step(step_obs.data(), step_actions.data());
+    for (int e = 0; e < set.count; ++e) {
+      std::copy_n(&step_actions[size_t(e) * A], A, &out[(size_t(e) * steps + t) * A]);
+    }
+  }
+  return out;
+}
+
+// Per element |gpu - cpu| <= atol + rtol |cpu| (NaN fails), and over the whole
+// rollout sum (gpu-cpu)^2 / sum cpu^2 < 1e-8. The device uses expf/tanhf (a few
+// ulp) and its own FMA order; after 60 steps of a contracting recurrence that
+// stays near 1e-6 absolute, so atol 1e-4 leaves a wide margin while a wrong
+// gate or index gives O(0.1) errors.
+void expect_close(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
+  ASSERT_EQ(gpu.size(), cpu.size()) << what;
+  double err = 0.0, norm = 0.0;
+  int bad = 0;
+  std::ostringstream first;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    const double diff = std::abs(double(gpu[i]) - cpu[i]);
+    err += diff * diff;
+    norm += double(cpu[i]) * cpu[i];
+    if (!(diff <= 1e-4 + 1e-3 * std::abs(cpu[i]))) {
+      if (++bad <= 5) first << " [" << i << "] gpu " << gpu[i] << " cpu " << cpu[i];
+    }
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << cpu.size() << " differ:" << first.str();
+  EXPECT_LT(err / std::max(norm, 1e-30), 1e-8) << what;
+}
+
+// Spike outputs are 0/1 steps: one that sits on the threshold may flip, so
+// require agreement on 99% of steps instead of elementwise closeness.
+void expect_mostly_equal(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
+  ASSERT_EQ(gpu.size(), cpu.size());
+  int agree = 0;
+  for (size_t i = 0; i < cpu.size(); ++i) agree += std::abs(gpu[i] - cpu[i]) <= 1e-3f;
+  EXPECT_GE(agree, int(0.99 * cpu.size())) << what;
+}
+
+TEST(CudaParity, SingleCellsMatchReferencePerStep) {
+  ENU_REQUIRE_DEVICE();
+  const LifetimeSet set{11, 3, 5};
+  const int steps = 60;
+  for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm}) {
+    for (int outputs : {1, 3}) {
+      for (bool spiking : {false, true}) {
+        ModelSpec model;
+        model.cell = CellSpec{kind, 4, 32, outputs, spiking};
+        const ObservationShape shape{1, 4};
+        const std::vector<float> theta = random_theta(model, 7 + outputs);
+        const std::vector<float> obs = random_observations(size_t(set.count) * steps * 4, 5);
+        const auto cpu = reference_replay(model, shape, theta, obs, steps, set);
+        const auto gpu = cuda_replay(model, shape, theta, obs, steps, set);
+        const std::string what = std::string(to_string(kind)) + " O=" + std::to_string(outputs) +
+                                 (spiking ? " spiking" : "");
+        if (spiking) {
+          expect_mostly_equal(gpu, cpu, what);
+        } else {
+          expect_close(gpu, cpu, what);
+        }
+      }
+    }
+  }
+}
+
+NetworkSpec network(int inputs, int neurons, int outputs, int fan_in, int channels, int memory, uint64_t seed) {
+  NetworkSpec net;
+  net.topology = random_topology(inputs, neurons, outputs, fan_in, seed);
+  net.channels = channels;
+  net.memory = memory;
+  return net;
+}
+
+TEST(CudaParity, NetworksMatchReferencePerStep) {
+  ENU_REQUIRE_DEVICE();
+  std::vector<std::pair<std::string, NetworkSpec>> cases;
+  cases.emplace_back("published maze shape", network(4, 6, 3, 8, 16, 32, 1));
+  NetworkSpec table = network(3, 4, 2, 3, 5, 7, 2);
+  table.topology = topology_from_table(3, 2, {{0, 1, 2}, {3, 4, 0}, {5, 6, 1}, {2, 3, 4}}, "test");
+  cases.emplace_back("explicit table, odd sizes", table);
+  NetworkSpec shared = network(4, 6, 3, 8, 16, 32, 3);
+  shared.shared = true;
+  cases.emplace_back("SHARED", shared);
+  NetworkSpec mixed = network(4, 5, 2, 4, 8, 16, 4);
+  mixed.synapse_kind = CellKind::nfenu;
+  mixed.neuron_kind = CellKind::gru;
+  cases.emplace_back("NFENU synapses, GRU neurons", mixed);
+  NetworkSpec lstm = network(4, 5, 2, 4, 8, 16, 5);
+  lstm.synapse_kind = lstm.neuron_kind = CellKind::lstm;
+  cases.emplace_back("LSTM", lstm);
+  const LifetimeSet set{21, 4, 3};
+  const int steps = 30;
+  for (auto& [name, net] : cases) {
+    for (int ticks : {1, 2}) {
+      net.ticks_per_step = ticks;
+      ModelSpec model;
+      model.kind = ModelSpec::Kind::network;
+      model.network = net;
+      const ObservationShape shape{net.topology.inputs, 3};
+      const std::vector<float> theta = random_theta(model, 9);
+      const std::vector<float> obs = random_observations(size_t(set.count) * steps * shape.sources * 3, 6);
+      expect_close(cuda_replay(model, shape, theta, obs, steps, set), reference_replay(model, shape, theta, obs, steps, set),
+                   name + ", ticks " + std::to_string(ticks));
+    }
+  }
+}
+
+// The same population on the same lifetimes: fitness per (member, lifetime).
+TEST(CudaParity, SingleUnitTaskFitnessMatchesCpu) {
+  ENU_REQUIRE_DEVICE();
+  for (const char* name : {"iaf", "stdp", "stdp_complex"}) {
+    TaskConfig task;
+    task.name = name;
+    ModelSpec model;
+    model.cell = CellSpec{CellKind::enu, 4, 32, 1, task.name == "iaf"};
+    const std::vector<float> centre = random_theta(model, 3);
+    const Population pop{centre.data(), centre.size(), 0.05f, 17, 2, 8, false};
+    const LifetimeSet lifetimes{17, 2, 6};
+    std::vector<float> cpu(48), gpu(48);
+    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 6)->evaluate(pop, lifetimes, cpu.data());
+    make_cuda_evaluator(model, task)->evaluate(pop, lifetimes, gpu.data());
+    // iaf scores spike timing: a spike on the threshold may flip on one side, so
+    // allow a few lifetimes off and compare the population means.
+    int close = 0;
+    double cpu_mean = 0.0, gpu_mean = 0.0;
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      ASSERT_TRUE(std::isfinite(gpu[i])) << name << " lifetime " << i;
+      close += std::abs(gpu[i] - cpu[i]) <= 1e-4f + 1e-3f * std::abs(cpu[i]);
+      cpu_mean += cpu[i];
+      gpu_mean += gpu[i];
+    }
+    EXPECT_GE(close, task.name == "iaf" ? 45 : 48) << name;
+    EXPECT_NEAR(gpu_mean / 48, cpu_mean / 48, 1e-2 * std::abs(cpu_mean / 48) + 1e-6) << name;
+  }
+}
+
+// One ES generation on stdp (graded outputs): identical fitness ranks, hence the
+// same update up to float rounding of the centre.
+TEST(CudaParity, EsGenerationMatchesCpu) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig task;
+  task.name = "stdp";
+  ModelSpec model;
+  model.cell = CellSpec{CellKind::enu, 4, 16, 1, false};
+  EsConfig es;
+  es.population = 16;
+  es.lifetimes = 4;
+  es.optimizer = OptimizerKind::adam;
+  es.learning_rate = 0.01f;
+  EsState start;
+  start.theta = random_theta(model, 5);
+  EvolutionStrategy on_cpu(es, 9, start), on_gpu(es, 9, start);
+  auto cpu = make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(task), 2, 4);
+  auto gpu = make_cuda_evaluator(model, task);
+  const GenerationReport r_cpu = on_cpu.step(*cpu), r_gpu = on_gpu.step(*gpu);
+  EXPECT_NEAR(r_gpu.centre, r_cpu.centre, 1e-5 + 1e-3 * std::abs(r_cpu.centre));
+  EXPECT_NEAR(r_gpu.best, r_cpu.best, 1e-5 + 1e-3 * std::abs(r_cpu.best));
+  const auto& a = on_gpu.state().theta;
+  const auto& b = on_cpu.state().theta;
+  double worst = 0.0;
+  for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, double(std::abs(a[k] - b[k])));
+  EXPECT_LT(worst, 1e-5) << "centres after one generation differ: different ranks?";
+}
+
+// A population the device cannot hold is refused with the size it needs.
+TEST(CudaErrors, PopulationTooLargeSaysHowMuchIsNeeded) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig task;
+  task.name = "stdp";
+  ModelSpec model;
+  model.cell = CellSpec{CellKind::enu, 4, 32, 1, false};
+  const std::vector<float> centre(model.param_count(), 0.0f);
+  const Population pop{centre.data(), centre.size(), 0.01f, 1, 0, 1 << 30, false};
+  try {
+    make_cuda_evaluator(model, task)->evaluate(pop, LifetimeSet{1, 0, 64}, nullptr);
+    FAIL() << "expected enu::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("MiB of device memory"), std::string::npos) << e.what();
+  }
+}
+
+// Tasks without a CUDA version are refused by name.
+TEST(CudaErrors, UnsupportedTaskIsNamed) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig task;
+  task.name = "sphere";
+  ModelSpec model;
+  try {
+    make_cuda_evaluator(model, task);
+    FAIL() << "expected enu::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sphere"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace enu

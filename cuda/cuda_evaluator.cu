@@ -152,6 +152,9 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   task.actions = actions.data();
   const cuda::DevicePopulation pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
   if (model.kind == ModelSpec::Kind::cell) {
+    if (shape.sources != 1 || shape.channels > model.cell.inputs) {
+      throw Error("cuda_replay: a single cell takes one source of at most I channels");
+    }
     check_cell(model.cell, "single");
     check_shared(cuda::single_unit_shared_bytes(model.cell), "the cell");
     cuda::launch_single_unit(model.cell, pop, set, task, fitness.data(), stream);

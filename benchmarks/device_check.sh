@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The GPU checks in one go, for a lent H100/H200; RESULTS.md records what it prints.
+#
+#   here (no GPU needed):   benchmarks/device_check.sh --prepare
+#       builds for sm_90 and bundles the binaries with the shared libraries a
+#       bare GPU image may lack (yaml-cpp, cudart) into device-bundle/ (git-ignored)
+#   there (carry device-bundle):   benchmarks/device_check.sh [minutes for the stdp run, default 3]
+#
+# Prints one table: the gpu tests, compute-sanitizer memcheck and racecheck over
+# the parity tests, and `enu evolve configs/stdp.yaml` on the CUDA backend
+# (wall time, generations, learning-window error) beside the CPU backend run
+# for the same number of generations (or as many as fit in the same minutes).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bundle=device-bundle
+
+if [ "${1:-}" = "--prepare" ]; then
+  cmake -S . -B build -DENU_CUDA_ARCHITECTURES=90 >/dev/null &&
+    cmake --build build -j"$(nproc)" --target enu enu_gpu_tests || exit 1
+  rm -rf "$bundle" && mkdir -p "$bundle/bin" "$bundle/lib"
+  cp build/host/cli/enu build/tests/enu_gpu_tests "$bundle/bin/"
+  for lib in $(ldd "$bundle"/bin/* | awk '/=> \// {print $3}' | sort -u); do
+    case $(basename "$lib") in
+      libc.so* | libm.so* | libgcc_s* | libstdc++* | ld-linux* | libpthread* | libdl* | librt* | libcuda.so*) ;;
+      *) cp -L "$lib" "$bundle/lib/" ;;
+    esac
+  done
+  du -sh "$bundle"
+  exit 0
+fi
+
+minutes=${1:-3}
+out=${OUT:-/tmp/enu-device-check}
+mkdir -p "$out"
+export LD_LIBRARY_PATH="$PWD/$bundle/lib:${LD_LIBRARY_PATH:-}"
+bin="$PWD/$bundle/bin"
+row() { printf '%-34s %s\n' "$1" "$2"; }
+
+gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi")
+"$bin/enu_gpu_tests" >"$out/gpu_tests.log" 2>&1
+tests="exit $? ($(grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$out/gpu_tests.log" | tr -s ' ' | tr '\n' ' '))"
+
+parity='CudaParity.SingleCells*:CudaParity.Networks*'
+sanitize() {
+  compute-sanitizer --tool "$1" --error-exitcode 9 "$bin/enu_gpu_tests" --gtest_filter="$parity" >"$out/$1.log" 2>&1
+  echo "exit $? ($(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/$1.log" || echo 'no summary'))"
+}
+memcheck=$(sanitize memcheck)
+racecheck=$(sanitize racecheck)
+
+# CUDA first, bounded by wall time; then the CPU for as many generations, bounded alike.
+evolve() {  # backend, generations, max minutes
+  local dir="$out/stdp_$1" start end
+  start=$(date +%s.%N)
+  "$bin/enu" evolve configs/stdp.yaml --backend "$1" --quiet --out "$dir" --set run.generations="$2" \
+    --set run.max_minutes="$3" >"$dir.log" 2>&1
+  end=$(date +%s.%N)
+  local gens error
+  gens=$(grep -m1 '^generations:' "$dir/summary.yaml" 2>/dev/null | awk '{print $2}')
+  error=$(grep -o 'learning window: .*' "$dir.log" | sed 's/.*: //')
+  local failure
+  failure=$(grep -m1 'enu: error' "$dir.log")
+  echo "$(awk "BEGIN {printf \"%.1f\", $end - $start}") s, ${gens:-?} generations, window error ${error:-?} ${failure}"
+}
+cuda=$(evolve cuda 5000 "$minutes")
+generations=$(grep -m1 '^generations:' "$out/stdp_cuda/summary.yaml" 2>/dev/null | awk '{print $2}')
+cpu=$(evolve cpu "${generations:-100}" "$minutes")
+
+echo
+row "device" "$gpu"
+row "commit" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+row "gpu tests" "$tests"
+row "memcheck (parity tests)" "$memcheck"
+row "racecheck (parity tests)" "$racecheck"
+row "stdp, --backend cuda" "$cuda"
+row "stdp, --backend cpu ($(nproc) cores)" "$cpu"
+echo "logs in $out"

@@ -112,8 +112,8 @@ class CudaEvaluator final : public Evaluator {
                    " lifetimes");
     centre_.upload(pop.centre, pop.param_count, stream_);
     fitness_.resize(results);
-    const cuda::DevicePopulation device_pop{centre_.data(), pop.param_count, pop.sigma, pop.seed,
-                                            pop.generation, pop.size, pop.centre_only};
+    Population device_pop = pop;
+    device_pop.centre = centre_.data();
     cuda::launch_single_unit(model_.cell, device_pop, lifetimes, task_, fitness_.data(), stream_);
     fitness_.download(fitness, results, stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));
@@ -150,7 +150,7 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   task.shape = shape;
   task.observations = obs.data();
   task.actions = actions.data();
-  const cuda::DevicePopulation pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
+  const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
   if (model.kind == ModelSpec::Kind::cell) {
     if (shape.sources != 1 || shape.channels > model.cell.inputs) {
       throw Error("cuda_replay: a single cell takes one source of at most I channels");

@@ -30,7 +30,7 @@ __host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
 
 /// theta = centre + sign(m) sigma eps_{m/2}, the same numbers as member_params()
 /// on the host: eps comes from the es_noise stream block by block.
-__device__ void build_member_theta(const DevicePopulation& pop, int member, float* theta) {
+__device__ void build_member_theta(const Population& pop, int member, float* theta) {
   const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);
   const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
   for (size_t block = threadIdx.x; block * 4 < pop.param_count; block += blockDim.x) {
@@ -198,7 +198,7 @@ struct SingleUnitLayout {
 };
 
 template <class Task>
-__global__ void single_unit_kernel(CellSpec cell, DevicePopulation pop, LifetimeSet lifetimes, Task task, int steps,
+__global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                    float* __restrict__ fitness) {
   extern __shared__ float shared[];
   const SingleUnitLayout layout(cell);
@@ -250,7 +250,7 @@ __host__ __device__ size_t state_floats(const DeviceNetwork& net) {
 }
 
 template <class Task>
-__global__ void network_kernel(DeviceNetwork net, DevicePopulation pop, LifetimeSet lifetimes, Task task, int steps,
+__global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                ObservationShape shape, float* __restrict__ state_all, float* __restrict__ fitness) {
   extern __shared__ float shared[];
   const int C = net.channels, K = net.fan_in, S = net.neurons * K, N = net.neurons;
@@ -278,7 +278,7 @@ __global__ void network_kernel(DeviceNetwork net, DevicePopulation pop, Lifetime
   const float* theta_syn = theta;
   const float* theta_neu = theta + net.neuron_offset;
   const PhiloxKey noise_key = stream_key(lifetimes.seed, Stream::output_noise);
-  const uint32_t member_id = pop.centre_only ? 0xFFFFFFFFu : uint32_t(member);
+  const uint32_t member_id = pop.member_id(member);
   for (int step = 0; step < steps; ++step) {
     task.observe(step, observation, threadIdx.x == 0);
     __syncthreads();
@@ -361,7 +361,7 @@ size_t network_shared_bytes(const DeviceNetwork& net, size_t param_count, int ob
 
 size_t network_state_floats(const DeviceNetwork& net) { return state_floats(net); }
 
-void launch_single_unit(const CellSpec& cell, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+void launch_single_unit(const CellSpec& cell, const Population& pop, const LifetimeSet& lifetimes,
                         const DeviceTask& task, float* fitness, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid((lifetimes.count + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock, pop.size);
@@ -375,7 +375,7 @@ void launch_single_unit(const CellSpec& cell, const DevicePopulation& pop, const
   });
 }
 
-void launch_network(const DeviceNetwork& net, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+void launch_network(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
                     const DeviceTask& task, float* state, float* fitness, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid(lifetimes.count, pop.size);

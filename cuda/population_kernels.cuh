@@ -8,21 +8,11 @@
 #include <cstdint>
 
 #include "enu/config.hpp"
+#include "enu/evaluator.hpp"
 #include "enu/model.hpp"
 #include "enu/task.hpp"
 
 namespace enu::cuda {
-
-/// The population as the device sees it (Population with a device centre).
-struct DevicePopulation {
-  const float* centre = nullptr;
-  size_t param_count = 0;
-  float sigma = 0.0f;
-  uint64_t seed = 0;
-  uint64_t generation = 0;
-  int size = 0;
-  bool centre_only = false;
-};
 
 /// What runs inside the kernel each lifetime: a task's environment, or a replay
 /// of given observations (actions recorded) for the parity tests.
@@ -52,12 +42,13 @@ size_t network_shared_bytes(const DeviceNetwork& net, size_t param_count, int ob
 /// Global scratch the network kernel needs per (member, lifetime), in floats.
 size_t network_state_floats(const DeviceNetwork& net);
 
-/// fitness[m * lifetimes.count + e] for every member and lifetime.
-void launch_single_unit(const CellSpec& cell, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+/// fitness[m * lifetimes.count + e] for every member and lifetime; pop.centre
+/// points to device memory.
+void launch_single_unit(const CellSpec& cell, const Population& pop, const LifetimeSet& lifetimes,
                         const DeviceTask& task, float* fitness, cudaStream_t stream);
 /// As above for a network; `state` holds network_state_floats(net) floats per
 /// (member, lifetime).
-void launch_network(const DeviceNetwork& net, const DevicePopulation& pop, const LifetimeSet& lifetimes,
+void launch_network(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
                     const DeviceTask& task, float* state, float* fitness, cudaStream_t stream);
 
 }  // namespace enu::cuda

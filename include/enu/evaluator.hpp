@@ -13,7 +13,8 @@ namespace enu {
 /// member m has theta + sign(m) * sigma * eps_{m/2}, sign = +1 for even m and -1
 /// for odd m, where eps_i[k] is the k-th standard normal of the es_noise stream
 /// at (seed, generation, pair i). A centre-only population (size 1) is the centre
-/// itself. Backends regenerate each member's parameters where they evaluate it.
+/// itself. Backends regenerate each member's parameters where they evaluate it
+/// (the CUDA backend hands kernels a copy whose centre is in device memory).
 struct Population {
   const float* centre = nullptr;
   size_t param_count = 0;
@@ -24,7 +25,7 @@ struct Population {
   bool centre_only = false;
 
   /// Identifier used to key per-member random streams (output noise).
-  uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(m); }
+  ENU_HD uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(m); }
 };
 
 /// eps_{pair}[first .. first+count-1] of a generation, written to out.

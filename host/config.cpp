@@ -19,6 +19,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "enu/maze_tasks.hpp"
+
 namespace enu {
 
 const char* to_string(BackendKind kind) {
@@ -66,21 +68,22 @@ std::string name_of(E value) {
 
 // ---- tasks -----------------------------------------------------------------------
 
-enum class ModelNeed { cell, none };
+enum class ModelNeed { cell, network, none };
 
-/// What each task reads from `task.<section>` and asks of the model. Network tasks
-/// (tmaze, ...) will add rows with their own need.
+/// What each task reads from `task.<section>` and asks of the model.
 struct TaskInfo {
   const char* name;
   const char* section;
   ModelNeed model;
-  int min_inputs;  // observation channels the cell must take
+  int min_inputs;  // cell: observation channels the cell must take; network: its sensory input sources
 };
 
 constexpr TaskInfo kTasks[] = {
     {"iaf", "iaf", ModelNeed::cell, 1},
     {"stdp", "stdp", ModelNeed::cell, 4},
     {"stdp_complex", "stdp", ModelNeed::cell, 4},
+    {"tmaze", "maze", ModelNeed::network, kMazeSources},
+    {"double_tmaze", "maze", ModelNeed::network, kMazeSources},
     {"sphere", "function", ModelNeed::none, 0},
     {"rastrigin", "function", ModelNeed::none, 0},
 };
@@ -542,6 +545,31 @@ void fields(V& v, StdpConfig& c) {
 }
 
 template <class V>
+void fields(V& v, MazeConfig& c) {
+  v.field("steps", c.steps, "environment steps per lifetime", at_least(1));
+  v.field("corridor_length", c.corridor_length, "forward moves from the start to the (first) junction", at_least(1));
+  v.field("arm_length", c.arm_length,
+          "forward moves from a junction to an end (tmaze) or to a second junction (double_tmaze)", at_least(2));
+  v.field("end_length", c.end_length, "double_tmaze: forward moves from a second junction to each of its ends",
+          at_least(1));
+  v.field("food_reward", c.food_reward, "reward for reaching the food end");
+  v.field("poison_reward", c.poison_reward, "reward for reaching the poison end (the agent always senses it)");
+  v.field("swap_poison_reward", c.swap_poison_reward,
+          "fitness for the first poison after a swap, before any other item; 0 = not penalised");
+  v.field("energy_start", c.energy_start, "energy at the start of a lifetime", above(0));
+  v.field("energy_restore", c.energy_restore, "energy after eating food", above(0));
+  v.field("energy_per_step", c.energy_per_step,
+          "energy spent by every step that does not eat food; at <= 0 the lifetime ends", at_least(0));
+  v.field("alive_bonus", c.alive_bonus, "fitness per step alive");
+  v.field("swap_every", c.swap_every, "food items between two chances of a swap", at_least(1));
+  v.field("swap_probability", c.swap_probability,
+          "P(swap) at each chance: the poison takes the food end, the food a random other end", closed(0, 1));
+  v.field("poisons_to_die", c.poisons_to_die, "poisons in a row (no food between) that end the lifetime; 0 = never",
+          at_least(0));
+  v.field("permute_inputs", c.permute_inputs, "permute the three observation inputs per lifetime");
+}
+
+template <class V>
 void fields(V& v, FunctionConfig& c) {
   v.field("dimension", c.dimension, "number of coordinates", at_least(1));
   v.field("initial_value", c.initial_value, "every coordinate of the starting centre");
@@ -567,6 +595,7 @@ void fields(V& v, TaskConfig& c) {
   };
   part("iaf", "settings of the iaf task", c.iaf);
   part("stdp", "settings of the stdp and stdp_complex tasks", c.stdp);
+  part("maze", "settings of the tmaze and double_tmaze tasks", c.maze);
   part("function", "settings of the sphere and rastrigin tasks", c.function);
 }
 
@@ -688,10 +717,19 @@ void fields(V& v, RunConfig& c) {
   v.require("model.kind", c.model.kind, !(network && task.model == ModelNeed::none),
             "cell (or no model section): task " + c.task.name + " takes no model");
   v.require("model.kind", c.model.kind, !(network && task.model == ModelNeed::cell),
-            "cell for task " + c.task.name + "; network models need a network task such as tmaze (not yet available)");
+            "cell for task " + c.task.name + "; network models need a network task such as tmaze or double_tmaze");
   if (task.model == ModelNeed::cell)
     v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs >= task.min_inputs,
               ">= " + std::to_string(task.min_inputs) + " for task " + c.task.name + " (its observation channels)");
+  if (task.model != ModelNeed::network) return;
+  v.require("model.kind", c.model.kind, network, "network for task " + c.task.name + " (an agent of many cells)");
+  v.require("model.network.topology.inputs", c.model.topology.inputs, c.model.topology.inputs == task.min_inputs,
+            "exactly " + show(task.min_inputs) + " for task " + c.task.name +
+                " (three observation inputs and the reward input)");
+  v.require("model.network.topology.outputs", c.model.topology.outputs, c.model.topology.outputs == kMazeActions,
+            "exactly " + show(kMazeActions) + " for task " + c.task.name + " (forward, turn left, turn right)");
+  v.require("model.network.channels", c.model.network.channels, c.model.network.channels >= kMazeChannels,
+            ">= " + show(kMazeChannels) + " for task " + c.task.name + " (the reward input uses channels 1 and 2)");
 }
 
 // ---- loading -----------------------------------------------------------------------

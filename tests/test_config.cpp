@@ -192,7 +192,7 @@ TEST(ConfigErrors, WrongType) {
 TEST(ConfigErrors, UnknownChoice) {
   expect_rejected("es:\n  shaping: paretto\n",
                   {"test.yaml:2", "es.shaping", "paretto", "did you mean pareto?", "one of pareto, centred_ranks"});
-  expect_rejected("task:\n  name: tmaze\n", {"test.yaml:2", "task.name", "tmaze", "one of iaf, stdp"});
+  expect_rejected("task:\n  name: mazes\n", {"test.yaml:2", "task.name", "mazes", "one of iaf, stdp"});
   expect_rejected("run:\n  backend: gpu\n", {"test.yaml:2", "run.backend", "gpu", "auto, cpu, reference, cuda"});
 }
 

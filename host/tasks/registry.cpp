@@ -15,7 +15,9 @@ std::shared_ptr<const Task> make_task(const TaskConfig& config) {
   if (config.name == "iaf") return make_iaf_task(config.iaf);
   if (config.name == "stdp") return make_stdp_task(config.stdp, false);
   if (config.name == "stdp_complex") return make_stdp_task(config.stdp, true);
-  throw Error("task '" + config.name + "' has no environment (allowed: iaf, stdp, stdp_complex)");
+  if (config.name == "tmaze") return make_tmaze_task(config.maze);
+  if (config.name == "double_tmaze") return make_double_tmaze_task(config.maze);
+  throw Error("task '" + config.name + "' has no environment (allowed: iaf, stdp, stdp_complex, tmaze, double_tmaze)");
 }
 
 }  // namespace enu

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "enu/config.hpp"
+#include "enu/maze_tasks.hpp"
 #include "enu/single_unit_tasks.hpp"
 #include "enu/task.hpp"
 
@@ -18,6 +19,11 @@ bool is_objective_task(const std::string& name);
 
 std::shared_ptr<const Task> make_iaf_task(const IafConfig& config);
 std::shared_ptr<const Task> make_stdp_task(const StdpConfig& config, bool complex_rule);
+std::shared_ptr<const Task> make_tmaze_task(const MazeConfig& config);
+std::shared_ptr<const Task> make_double_tmaze_task(const MazeConfig& config);
+/// Lifetime `i` (of the last reset) of a tmaze / double_tmaze environment, for
+/// analysis: position, heading and the last step's events. nullptr for other tasks.
+const MazeLifetime* maze_lifetime(const Environment& env, int i);
 std::shared_ptr<const Objective> make_sphere();
 std::shared_ptr<const Objective> make_rastrigin();
 

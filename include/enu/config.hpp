@@ -48,10 +48,31 @@ struct FunctionConfig {
   float initial_value = 1.0f;      // every coordinate of the starting centre
 };
 
+/// task.maze: the reward-switching T-maze (tmaze) and its two-junction form
+/// (double_tmaze), after Soltoggio et al. 2008. Layouts and rules: docs/maze.md.
+struct MazeConfig {
+  int steps = 400;                 // environment steps per lifetime
+  int corridor_length = 4;         // forward moves from the start to the (first) junction
+  int arm_length = 2;              // forward moves from a junction to an end (tmaze) or to a second junction (double_tmaze)
+  int end_length = 1;              // double_tmaze: forward moves from a second junction to each of its two ends
+  float food_reward = 1.0f;        // reward for reaching the food end
+  float poison_reward = -1.0f;     // reward for reaching the poison end (the agent always senses this one)
+  float swap_poison_reward = 0.0f; // fitness for the first poison after a swap, before any other item (0: not penalised)
+  float energy_start = 18.0f;      // energy at the start of a lifetime
+  float energy_restore = 18.0f;    // energy after eating food (poison and empty ends restore nothing)
+  float energy_per_step = 0.25f;   // energy spent by every step that does not eat food; <= 0 ends the lifetime
+  float alive_bonus = 0.025f;      // fitness per step alive
+  int swap_every = 5;              // food items between two chances of a swap
+  float swap_probability = 0.5f;   // P(swap) at each chance: the poison takes the food end, the food a random other end
+  int poisons_to_die = 2;          // poisons in a row (no food between) that end the lifetime; 0 = never
+  bool permute_inputs = true;      // permute the three observation inputs per lifetime
+};
+
 struct TaskConfig {
-  std::string name = "iaf";        // iaf | stdp | stdp_complex | sphere | rastrigin
+  std::string name = "iaf";        // iaf | stdp | stdp_complex | tmaze | double_tmaze | sphere | rastrigin
   IafConfig iaf;
   StdpConfig stdp;                 // also read for stdp_complex (rule = complex)
+  MazeConfig maze;                 // read by tmaze and double_tmaze
   FunctionConfig function;
 };
 

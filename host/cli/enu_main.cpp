@@ -10,6 +10,7 @@
 
 #include "analysis.hpp"
 #include "cli/backends.hpp"
+#include "compare.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "run.hpp"
@@ -141,6 +142,28 @@ int analyze_command(const std::string& run_dir) {
   return 0;
 }
 
+int compare_command(const std::string& path, std::vector<std::string> overrides, const BackendFlags& flags,
+                    std::string out, int seeds) {
+  flags.append_overrides(overrides);
+  const CompareConfig config = load_compare_config(path, overrides);
+  if (out.empty()) out = "runs/" + config.name;
+  std::fprintf(stderr, "enu compare: %zu models x %d seeds from %s, folder %s\n", config.models.size(),
+               seeds > 0 ? seeds : config.seeds, config.base.c_str(), out.c_str());
+  const CompareReport report =
+      run_comparison(config, [](const RunConfig& c) { return make_evaluator(c); },
+                     CompareOptions{out, seeds, overrides, &std::cerr});
+  std::fprintf(stderr, "runs: %d started, %d resumed, %d already complete\n", report.started, report.resumed,
+               report.skipped);
+  std::printf("%s", format_table_markdown(report).c_str());
+  std::printf("table: %s/table.md, table.csv; per run: runs.csv; curves: convergence.csv\n", out.c_str());
+  std::fflush(stdout);
+  const std::string command = "python3 '" + std::string(ENU_SOURCE_DIR) + "/tools/plot_compare.py' '" + out + "'";
+  if (std::system(command.c_str()) != 0) {
+    std::fprintf(stderr, "warning: convergence.png not drawn (%s failed)\n", command.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,6 +191,19 @@ int main(int argc, char** argv) {
   eval->add_option("--record", record, "write a per-step trace of one lifetime to this CSV");
   eval_flags.add_to(*eval);
 
+  std::string compare_path, compare_out;
+  std::vector<std::string> compare_overrides;
+  int compare_seeds = 0;
+  BackendFlags compare_flags;
+  CLI::App* compare =
+      app.add_subcommand("compare", "every model of a comparison over N seeds (resumable): table + convergence curves");
+  compare->add_option("config", compare_path, "comparison YAML, e.g. configs/compare_stdp.yaml")->required();
+  compare->add_option("--out", compare_out, "output folder (default: runs/<comparison name>)");
+  compare->add_option("--seeds", compare_seeds, "seeds per model (overrides the file's seeds)")
+      ->check(CLI::PositiveNumber);
+  compare->add_option("--set", compare_overrides, "override a run config key for every model (repeatable)");
+  compare_flags.add_to(*compare);
+
   std::string run_dir;
   CLI::App* analyze = app.add_subcommand("analyze", "curves of an evolved unit against its target (CSV + PNG)");
   analyze->add_option("run", run_dir, "a run folder")->required();
@@ -180,6 +216,9 @@ int main(int argc, char** argv) {
       return evolve_command(config_path, overrides, out_dir, resume_dir, quiet);
     }
     if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record);
+    if (compare->parsed()) {
+      return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
+    }
     return analyze_command(run_dir);
   } catch (const Error& e) {
     std::fprintf(stderr, "enu: error: %s\n", e.what());

@@ -1,0 +1,570 @@
+// enu compare: every model of a comparison over independent seeds, each run a
+// normal run folder (so any of them can be inspected, resumed or analysed on
+// its own), then the table of the paper's Extended Data Table 1.
+#include "compare.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <type_traits>
+
+#include "run.hpp"
+
+namespace enu {
+namespace fs = std::filesystem;
+
+// ---- statistics ------------------------------------------------------------------
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Lentz's method for the continued fraction of I_x(a, b) (Numerical Recipes
+// betacf). It converges in O(sqrt(max(a, b))) terms for x < (a+1)/(a+b+2), so
+// a large df (a = df/2 ~ 5e5) needs about a thousand: hence the generous limit.
+double beta_continued_fraction(double a, double b, double x) {
+  constexpr int kMaxTerms = 100000;
+  constexpr double kEps = 1e-15, kTiny = 1e-300;
+  const double qab = a + b, qap = a + 1.0, qam = a - 1.0;
+  double c = 1.0, d = 1.0 - qab * x / qap;
+  if (std::fabs(d) < kTiny) d = kTiny;
+  d = 1.0 / d;
+  double h = d;
+  for (int m = 1; m <= kMaxTerms; ++m) {
+    const int m2 = 2 * m;
+    double aa = m * (b - m) * x / ((qam + m2) * (a + m2));  // even step
+    d = 1.0 + aa * d;
+    if (std::fabs(d) < kTiny) d = kTiny;
+    c = 1.0 + aa / c;
+    if (std::fabs(c) < kTiny) c = kTiny;
+    d = 1.0 / d;
+    h *= d * c;
+    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));  // odd step
+    d = 1.0 + aa * d;
+    if (std::fabs(d) < kTiny) d = kTiny;
+    c = 1.0 + aa / c;
+    if (std::fabs(c) < kTiny) c = kTiny;
+    d = 1.0 / d;
+    const double delta = d * c;
+    h *= delta;
+    if (std::fabs(delta - 1.0) < kEps) return h;
+  }
+  throw Error("incomplete beta: continued fraction did not converge for a = " + std::to_string(a) +
+              ", b = " + std::to_string(b) + ", x = " + std::to_string(x));
+}
+
+}  // namespace
+
+double regularized_incomplete_beta(double a, double b, double x) {
+  if (!(a > 0.0) || !(b > 0.0)) throw Error("incomplete beta: a and b must be > 0");
+  if (std::isnan(x)) return kNaN;
+  if (x < 0.0 || x > 1.0) throw Error("incomplete beta: x = " + std::to_string(x) + " is outside [0, 1]");
+  if (x == 0.0 || x == 1.0) return x;
+  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
+                                b * std::log1p(-x));
+  // The fraction converges fast on one side of the mean; use the symmetry
+  // I_x(a, b) = 1 - I_{1-x}(b, a) on the other.
+  if (x < (a + 1.0) / (a + b + 2.0)) return front * beta_continued_fraction(a, b, x) / a;
+  return 1.0 - front * beta_continued_fraction(b, a, 1.0 - x) / b;
+}
+
+double student_t_two_sided_p(double t, double df) {
+  if (std::isnan(t) || !(df > 0.0)) return kNaN;
+  if (std::isinf(t)) return 0.0;
+  // P(|T| >= |t|) = I_{df/(df+t^2)}(df/2, 1/2).
+  return regularized_incomplete_beta(0.5 * df, 0.5, df / (df + t * t));
+}
+
+SampleStats sample_stats(const std::vector<double>& values) {
+  SampleStats s;
+  s.n = int(values.size());
+  if (s.n == 0) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= s.n;
+  if (s.n < 2) return s;
+  double ss = 0.0;
+  for (double v : values) ss += (v - s.mean) * (v - s.mean);
+  s.std = std::sqrt(ss / (s.n - 1));
+  return s;
+}
+
+WelchResult welch_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+  const SampleStats sa = sample_stats(a), sb = sample_stats(b);
+  if (sa.n < 2 || sb.n < 2) return {kNaN, kNaN, kNaN};
+  const double va = sa.std * sa.std / sa.n, vb = sb.std * sb.std / sb.n;  // squared standard errors
+  const double diff = sa.mean - sb.mean, se2 = va + vb;
+  if (se2 == 0.0) return diff == 0.0 ? WelchResult{0.0, kNaN, 1.0} : WelchResult{diff * INFINITY, kNaN, 0.0};
+  WelchResult r;
+  r.t = diff / std::sqrt(se2);
+  r.df = se2 * se2 / (va * va / (sa.n - 1) + vb * vb / (sb.n - 1));
+  r.p = student_t_two_sided_p(r.t, r.df);
+  return r;
+}
+
+// ---- the comparison config ---------------------------------------------------------
+
+namespace {
+
+const std::vector<std::string> kCompareKeys = {"name", "base", "seeds", "first_seed", "threshold",
+                                               "reference", "set", "models"};
+
+std::string where(const std::string& source, const YAML::Mark& mark) {
+  return mark.is_null() ? source : source + ":" + std::to_string(mark.line + 1);
+}
+
+[[noreturn]] void fail(const std::string& source, const YAML::Mark& mark, const std::string& key,
+                       const std::string& problem) {
+  throw Error(where(source, mark) + ": " + key + ": " + problem);
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
+  return s;
+}
+
+// A model or comparison name becomes a folder name: keep it to a safe alphabet.
+bool is_folder_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.'; });
+}
+
+std::string scalar(const std::string& source, const std::string& key, const YAML::Node& node) {
+  if (!node.IsScalar()) fail(source, node.Mark(), key, "must be a single value, not a list or map");
+  return node.Scalar();
+}
+
+template <class T>
+T number(const std::string& source, const std::string& key, const YAML::Node& node, const char* expected) {
+  const std::string text = scalar(source, key, node);
+  if (std::is_unsigned<T>::value && !text.empty() && text[0] == '-') {
+    fail(source, node.Mark(), key, "\"" + text + "\" is not " + expected);
+  }
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(source, node.Mark(), key, "\"" + text + "\" is not " + expected);
+  }
+}
+
+std::vector<std::string> overrides_of(const std::string& source, const std::string& key, const YAML::Node& node) {
+  std::vector<std::string> out;
+  if (node.IsNull()) return out;  // `gru:` with nothing after it: the base config as it is
+  if (!node.IsSequence()) fail(source, node.Mark(), key, "must be a list of \"section.key=value\" strings");
+  for (const YAML::Node& item : node) {
+    const std::string text = scalar(source, key, item);
+    if (text.find('=') == std::string::npos) {
+      fail(source, item.Mark(), key, "\"" + text + "\" is not of the form section.key=value");
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+RunConfig CompareConfig::run_config(const CompareModel& model, uint64_t seed,
+                                    const std::vector<std::string>& extra) const {
+  std::vector<std::string> overrides = concat(common, model.overrides);
+  overrides.push_back("run.seed=" + std::to_string(seed));
+  return load_config(base, concat(overrides, extra));
+}
+
+CompareConfig parse_compare_config(const std::string& yaml_text, const std::string& source,
+                                   const std::string& base_dir, const std::vector<std::string>& extra) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(where(source, e.mark) + ": not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) throw Error(source + ": a comparison file is a map with keys " + join(kCompareKeys));
+
+  // Every key known and given once; remember where each one is for messages.
+  std::map<std::string, std::pair<YAML::Mark, YAML::Node>> keys;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const YAML::Mark mark = it->first.Mark();
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+    if (std::find(kCompareKeys.begin(), kCompareKeys.end(), key) == kCompareKeys.end()) {
+      std::string hint;
+      for (const std::string& k : kCompareKeys)
+        if (edit_distance(key, k) <= 2) hint = " (did you mean " + k + "?)";
+      fail(source, mark, key, "unknown key" + hint + "; allowed: " + join(kCompareKeys));
+    }
+    if (keys.count(key)) fail(source, mark, key, "given twice");
+    keys[key] = {mark, it->second};
+  }
+  const auto has = [&](const char* key) { return keys.count(key) && !keys.at(key).second.IsNull(); };
+
+  CompareConfig c;
+  c.source = source;
+  c.name = fs::path(source).stem().string();
+  if (has("name")) {
+    c.name = scalar(source, "name", keys["name"].second);
+    if (!is_folder_name(c.name)) {
+      fail(source, keys["name"].first, "name", "\"" + c.name + "\" must be letters, digits, _ - . (a folder name)");
+    }
+  }
+  if (has("seeds")) {
+    c.seeds = number<int>(source, "seeds", keys["seeds"].second, "an integer");
+    if (c.seeds < 1) fail(source, keys["seeds"].first, "seeds", "must be >= 1, got " + std::to_string(c.seeds));
+  }
+  if (has("first_seed")) {
+    c.first_seed = number<uint64_t>(source, "first_seed", keys["first_seed"].second, "an unsigned integer");
+  }
+  if (has("threshold")) {
+    c.threshold = number<double>(source, "threshold", keys["threshold"].second, "a number");
+    if (!std::isfinite(*c.threshold)) fail(source, keys["threshold"].first, "threshold", "must be finite");
+  }
+  if (has("set")) c.common = overrides_of(source, "set", keys["set"].second);
+
+  // The base config must load with the common overrides before any model is tried.
+  if (!has("base")) throw Error(source + ": base: missing; give the run config every model starts from");
+  const auto& [base_mark, base_node] = keys["base"];
+  const fs::path base = scalar(source, "base", base_node);
+  c.base = (base.is_absolute() ? base : fs::path(base_dir) / base).lexically_normal().string();
+  if (!fs::is_regular_file(c.base)) {
+    fail(source, base_mark, "base", "no config file '" + c.base + "' (a relative base is read from the comparison file's folder)");
+  }
+  try {
+    load_config(c.base, concat(c.common, extra));
+  } catch (const Error& e) {
+    fail(source, base_mark, "base", e.what());
+  }
+
+  if (!has("models")) throw Error(source + ": models: missing; give a map of model name -> list of overrides");
+  const auto& [models_mark, models_node] = keys["models"];
+  if (!models_node.IsMap() || models_node.size() == 0) {
+    fail(source, models_mark, "models", "must be a non-empty map of model name -> list of overrides");
+  }
+  for (auto it = models_node.begin(); it != models_node.end(); ++it) {
+    CompareModel model;
+    model.name = it->first.IsScalar() ? it->first.Scalar() : "";
+    const std::string key = "models." + model.name;
+    if (!is_folder_name(model.name)) {
+      fail(source, it->first.Mark(), "models", "model name \"" + model.name + "\" must be letters, digits, _ - . (a folder name)");
+    }
+    for (const CompareModel& m : c.models)
+      if (m.name == model.name) fail(source, it->first.Mark(), key, "given twice");
+    model.overrides = overrides_of(source, key, it->second);
+    try {
+      c.run_config(model, c.first_seed, extra);
+    } catch (const Error& e) {
+      fail(source, it->first.Mark(), key, e.what());
+    }
+    c.models.push_back(std::move(model));
+  }
+
+  c.reference = c.models.front().name;
+  if (has("reference")) {
+    c.reference = scalar(source, "reference", keys["reference"].second);
+    std::vector<std::string> names;
+    for (const CompareModel& m : c.models) names.push_back(m.name);
+    if (std::find(names.begin(), names.end(), c.reference) == names.end()) {
+      fail(source, keys["reference"].first, "reference",
+           "\"" + c.reference + "\" is not one of the models; allowed: " + join(names));
+    }
+  }
+  return c;
+}
+
+CompareConfig load_compare_config(const std::string& path, const std::vector<std::string>& extra) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read comparison file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_compare_config(text.str(), path, fs::path(path).parent_path().string(), extra);
+}
+
+// ---- running it --------------------------------------------------------------------
+
+namespace {
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw Error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+// The run settings that may change between invocations without invalidating a
+// run (where and how fast it runs, and how long); everything else must match.
+RunConfig with_run_settings_of(RunConfig stored, const RunConfig& wanted) {
+  stored.name = wanted.name;
+  stored.run.backend = wanted.run.backend;
+  stored.run.threads = wanted.run.threads;
+  stored.run.out_dir = wanted.run.out_dir;
+  stored.run.max_minutes = wanted.run.max_minutes;
+  stored.run.checkpoint_every = wanted.run.checkpoint_every;
+  stored.run.generations = wanted.run.generations;
+  return stored;
+}
+
+// Complete: summary.yaml (written last) exists and covers the generations asked
+// for, or the run was time-limited. Throws when the folder holds another config.
+bool run_is_complete(const fs::path& dir, const RunConfig& config) {
+  const fs::path stored_path = dir / "config.yaml";
+  if (fs::exists(stored_path)) {
+    const RunConfig stored = with_run_settings_of(load_config(stored_path.string()), config);
+    if (to_yaml(stored) != to_yaml(config)) {
+      throw Error(dir.string() + " holds a run of a different config than the comparison now asks for; "
+                  "remove the folder or choose another --out");
+    }
+  }
+  if (!fs::exists(dir / "summary.yaml")) return false;
+  const YAML::Node summary = YAML::LoadFile((dir / "summary.yaml").string());
+  return summary["generations"].as<uint64_t>() >= uint64_t(config.run.generations) || config.run.max_minutes > 0;
+}
+
+// The same summary.yaml that `enu evolve` writes, written last and atomically:
+// its presence marks the run complete.
+void finish_run(const fs::path& dir, const RunConfig& config, Evaluator& evaluator, const EvolveSummary& summary) {
+  const Checkpoint best = load_checkpoint(checkpoint_path(dir.string(), "best"));
+  const FitnessStats stats =
+      evaluate_centre(evaluator, best.state.theta, held_out_lifetimes(config.run.seed, config.run.eval_lifetimes));
+  std::ostringstream s;
+  s.precision(9);
+  s << "generations: " << summary.generations << "\nbest_generation: " << best.best_generation
+    << "\nheld_out_fitness_mean: " << stats.mean << "\nheld_out_fitness_std: " << stats.std
+    << "\nheld_out_lifetimes: " << stats.lifetimes << "\nwall_seconds: " << summary.seconds << "\n";
+  write_atomically(dir / "summary.yaml", s.str());
+}
+
+// Reads a finished run back from its folder.
+CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<double>& threshold) {
+  CompareRun run;
+  run.seed = seed;
+  const YAML::Node summary = YAML::LoadFile((dir / "summary.yaml").string());
+  run.generations = summary["generations"].as<uint64_t>();
+  run.final_fitness = summary["held_out_fitness_mean"].as<double>();
+
+  std::ifstream in(dir / "metrics.csv");
+  std::string line, cell;
+  if (!std::getline(in, line)) throw Error("empty " + (dir / "metrics.csv").string());
+  int generation_col = -1, centre_col = -1, col = 0;
+  for (std::istringstream header(line); std::getline(header, cell, ','); ++col) {
+    if (cell == "generation") generation_col = col;
+    if (cell == "centre") centre_col = col;
+  }
+  if (generation_col < 0 || centre_col < 0) throw Error((dir / "metrics.csv").string() + ": no generation/centre columns");
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::istringstream row(line);
+    double generation = 0.0, centre = 0.0;
+    for (col = 0; std::getline(row, cell, ','); ++col) {
+      if (col == generation_col) generation = std::stod(cell);
+      if (col == centre_col) centre = std::stod(cell);
+    }
+    run.centre.push_back(centre);
+    // The centre of generation g is the one after g updates: g generations to reach it.
+    if (threshold && !run.to_threshold && centre >= *threshold) run.to_threshold = uint64_t(generation);
+  }
+  if (!run.centre.empty()) run.last_centre = run.centre.back();
+  return run;
+}
+
+std::string format(double v, const char* spec = "%.4g") {
+  if (std::isnan(v)) return "nan";
+  char text[64];
+  std::snprintf(text, sizeof text, spec, v);
+  return text;
+}
+
+// The comparison as it was resolved for this invocation (seeds and command-line
+// overrides included), so that the table can be traced back to what produced it.
+std::string resolved_yaml(const CompareConfig& config, int seeds, const std::vector<std::string>& overrides) {
+  YAML::Emitter y;
+  y << YAML::BeginMap << YAML::Key << "name" << YAML::Value << config.name << YAML::Key << "base" << YAML::Value
+    << fs::absolute(config.base).lexically_normal().string() << YAML::Key << "seeds" << YAML::Value << seeds
+    << YAML::Key << "first_seed" << YAML::Value << config.first_seed << YAML::Key << "threshold" << YAML::Value;
+  if (config.threshold) {
+    y << *config.threshold;
+  } else {
+    y << YAML::Null;
+  }
+  y << YAML::Key << "reference" << YAML::Value << config.reference << YAML::Key << "set" << YAML::Value
+    << YAML::Flow << concat(config.common, overrides) << YAML::Key << "models" << YAML::Value << YAML::BeginMap;
+  for (const CompareModel& m : config.models) y << YAML::Key << m.name << YAML::Value << YAML::Flow << m.overrides;
+  y << YAML::EndMap << YAML::EndMap;
+  return std::string("# written by enu compare from ") + config.source + "; `set` includes the command line's overrides\n" +
+         y.c_str() + "\n";
+}
+
+void write_outputs(const fs::path& out, const CompareReport& report) {
+  std::ostringstream table;
+  table << "model,runs,final_mean,final_std,last_centre_mean,last_centre_std,threshold,reached,"
+           "to_threshold_mean,to_threshold_std,welch_t,welch_df,p_value\n";
+  std::ostringstream runs;
+  runs << "model,seed,generations,final_fitness,last_centre,to_threshold\n";
+  std::ostringstream curves;
+  curves << "generation,model,mean,std,n\n";
+  for (const CompareRow& row : report.rows) {
+    const bool reached = report.threshold && row.to_threshold.n > 0;
+    table << row.model << ',' << row.runs.size() << ',' << format(row.final_fitness.mean, "%.9g") << ','
+          << format(row.final_fitness.std, "%.9g") << ',' << format(row.last_centre.mean, "%.9g") << ','
+          << format(row.last_centre.std, "%.9g") << ',' << (report.threshold ? format(*report.threshold, "%.9g") : "")
+          << ',' << (report.threshold ? std::to_string(row.to_threshold.n) : "") << ','
+          << (reached ? format(row.to_threshold.mean, "%.9g") : "") << ','
+          << (reached ? format(row.to_threshold.std, "%.9g") : "") << ',';
+    if (row.vs_reference) {
+      table << format(row.vs_reference->t, "%.9g") << ',' << format(row.vs_reference->df, "%.9g") << ','
+            << format(row.vs_reference->p, "%.9g");
+    } else {
+      table << ",,";
+    }
+    table << '\n';
+
+    size_t longest = 0;
+    for (const CompareRun& r : row.runs) {
+      runs << row.model << ',' << r.seed << ',' << r.generations << ',' << format(r.final_fitness, "%.9g") << ','
+           << format(r.last_centre, "%.9g") << ',' << (r.to_threshold ? std::to_string(*r.to_threshold) : "") << '\n';
+      longest = std::max(longest, r.centre.size());
+    }
+    // Runs stopped by a time limit are shorter: n says how many runs each point averages.
+    for (size_t g = 0; g < longest; ++g) {
+      std::vector<double> at;
+      for (const CompareRun& r : row.runs)
+        if (g < r.centre.size()) at.push_back(r.centre[g]);
+      const SampleStats s = sample_stats(at);
+      curves << g << ',' << row.model << ',' << format(s.mean, "%.9g") << ',' << format(s.std, "%.9g") << ','
+             << s.n << '\n';
+    }
+  }
+  write_atomically(out / "table.csv", table.str());
+  write_atomically(out / "runs.csv", runs.str());
+  write_atomically(out / "convergence.csv", curves.str());
+  write_atomically(out / "table.md", format_table_markdown(report));
+}
+
+}  // namespace
+
+CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory& make_evaluator,
+                             const CompareOptions& options) {
+  const int seeds = options.seeds > 0 ? options.seeds : config.seeds;
+  const fs::path out(options.out_dir);
+  fs::create_directories(out);
+  write_atomically(out / "comparison.yaml", resolved_yaml(config, seeds, options.overrides));
+  CompareReport report;
+  report.reference = config.reference;
+  report.threshold = config.threshold;
+
+  const int total = int(config.models.size()) * seeds;
+  int index = 0;
+  for (const CompareModel& model : config.models) {
+    CompareRow row;
+    row.model = model.name;
+    for (int i = 0; i < seeds; ++i, ++index) {
+      const uint64_t seed = config.first_seed + uint64_t(i);
+      const RunConfig run_config = config.run_config(model, seed, options.overrides);
+      const fs::path dir = out / model.name / ("seed_" + std::to_string(seed));
+      char prefix[64];
+      std::snprintf(prefix, sizeof prefix, "[%d/%d] ", index + 1, total);
+      if (run_is_complete(dir, run_config)) {
+        ++report.skipped;
+        if (options.log) *options.log << prefix << dir.string() << ": complete, skipped\n" << std::flush;
+      } else {
+        // A killed run resumes from its latest checkpoint; one killed before its
+        // first checkpoint starts again.
+        const bool resume = fs::exists(checkpoint_path(dir.string(), "latest"));
+        ++(resume ? report.resumed : report.started);
+        if (options.log) {
+          *options.log << prefix << dir.string() << ": " << (resume ? "resuming" : "starting") << "\n" << std::flush;
+        }
+        auto evaluator = make_evaluator(run_config);
+        const EvolveSummary summary = evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false});
+        finish_run(dir, run_config, *evaluator, summary);
+      }
+      row.runs.push_back(read_run(dir, seed, config.threshold));
+    }
+    std::vector<double> finals, lasts, reached;
+    for (const CompareRun& r : row.runs) {
+      finals.push_back(r.final_fitness);
+      lasts.push_back(r.last_centre);
+      if (r.to_threshold) reached.push_back(double(*r.to_threshold));
+    }
+    row.final_fitness = sample_stats(finals);
+    row.last_centre = sample_stats(lasts);
+    row.to_threshold = sample_stats(reached);
+    report.rows.push_back(std::move(row));
+  }
+
+  const auto finals_of = [](const CompareRow& row) {
+    std::vector<double> v;
+    for (const CompareRun& r : row.runs) v.push_back(r.final_fitness);
+    return v;
+  };
+  const CompareRow* reference = nullptr;
+  for (const CompareRow& row : report.rows)
+    if (row.model == config.reference) reference = &row;
+  for (CompareRow& row : report.rows)
+    if (&row != reference) row.vs_reference = welch_t_test(finals_of(row), finals_of(*reference));
+
+  write_outputs(out, report);
+  return report;
+}
+
+std::string format_table_markdown(const CompareReport& report) {
+  std::ostringstream md;
+  const std::string threshold = report.threshold ? format(*report.threshold) : "";
+  md << "| model | runs | final fitness (mean ± std) | generations to " << (report.threshold ? threshold : "threshold")
+     << " (mean ± std) | reached | t | df | p vs " << report.reference << " |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const CompareRow& row : report.rows) {
+    const int n = int(row.runs.size());
+    md << "| " << row.model << (row.model == report.reference ? " (reference)" : "") << " | " << n << " | "
+       << format(row.final_fitness.mean) << " ± " << format(row.final_fitness.std) << " | ";
+    if (report.threshold && row.to_threshold.n > 0) {
+      md << format(row.to_threshold.mean, "%.1f") << " ± " << format(row.to_threshold.std, "%.1f");
+    } else {
+      md << "—";
+    }
+    md << " | " << (report.threshold ? std::to_string(row.to_threshold.n) + "/" + std::to_string(n) : "—") << " | ";
+    if (row.vs_reference) {
+      md << format(row.vs_reference->t, "%.3g") << " | " << format(row.vs_reference->df, "%.3g") << " | "
+         << format(row.vs_reference->p, "%.3g") << " |\n";
+    } else {
+      md << "— | — | — |\n";
+    }
+  }
+  md << "\nFinal fitness: the best centre's mean fitness on held-out lifetimes (run.eval_lifetimes, summary.yaml).\n"
+        "Generations to threshold: the first generation whose centre fitness (training lifetimes) reached it,\n"
+        "over the runs that did. t, df, p: Welch's two-sided t-test of the final fitness against the reference\n"
+        "(t > 0: higher mean fitness than the reference).\n";
+  return md.str();
+}
+
+}  // namespace enu

@@ -63,6 +63,11 @@ std::vector<float> initial_centre(const RunConfig& config) {
   return theta;
 }
 
+size_t param_count(const RunConfig& config) {
+  return is_objective_task(config.task.name) ? size_t(config.task.function.dimension)
+                                             : config.model_spec().param_count();
+}
+
 LifetimeSet held_out_lifetimes(uint64_t run_seed, int count) {
   // A different seed (not just a later generation) keeps these out of training.
   return LifetimeSet{splitmix64(run_seed ^ 0x48454C444F5554ull), 0, count};
@@ -91,9 +96,9 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   Checkpoint checkpoint;
   if (options.resume) {
     checkpoint = load_checkpoint(checkpoint_path(dir.string(), "latest"));
-    if (checkpoint.state.theta.size() != initial_centre(config).size()) {
+    if (checkpoint.state.theta.size() != param_count(config)) {
       throw Error("checkpoint in " + dir.string() + " holds " + std::to_string(checkpoint.state.theta.size()) +
-                  " parameters but the config's model has " + std::to_string(initial_centre(config).size()));
+                  " parameters but the config's model has " + std::to_string(param_count(config)));
     }
     truncate_metrics(dir / "metrics.csv", checkpoint.state.generation);
   } else {
@@ -115,11 +120,14 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   const uint64_t first = strategy.state().generation, last = uint64_t(config.run.generations);
   EvolveSummary summary;
   summary.best_centre = checkpoint.best_fitness;
-  auto save = [&](const std::string& which) {
-    checkpoint.state = strategy.state();
+  auto save = [&](const std::string& which, const EsState& state) {
+    checkpoint.state = state;
     save_checkpoint(checkpoint_path(dir.string(), which), checkpoint);
   };
   while (strategy.state().generation < last) {
+    // The centre this generation evaluates, kept for the best checkpoint: the
+    // update moves it away before we know whether it was the best.
+    EsState evaluated = strategy.state();
     const GenerationReport r = strategy.step(evaluator);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     metrics << r.generation << ',' << r.best << ',' << r.mean << ',' << r.centre << ',' << r.sigma << ','
@@ -134,10 +142,12 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     if (r.centre > checkpoint.best_fitness) {
       checkpoint.best_fitness = r.centre;
       checkpoint.best_generation = r.generation;
-      save("best");
+      save("best", evaluated);
     }
     const bool out_of_time = config.run.max_minutes > 0 && elapsed >= 60.0 * config.run.max_minutes;
-    if (done % uint64_t(config.run.checkpoint_every) == 0 || done == last || out_of_time) save("latest");
+    if (done % uint64_t(config.run.checkpoint_every) == 0 || done == last || out_of_time) {
+      save("latest", strategy.state());
+    }
 
     // Progress with an ETA from the mean generation time of this invocation.
     const double per_generation = elapsed / double(done - first);

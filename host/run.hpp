@@ -13,7 +13,8 @@
 namespace enu {
 
 struct EvolveOptions {
-  std::string out_dir;        // the run folder
+  std::string out_dir;        // the run folder; checkpoint_best.npz holds the best
+                              // evaluated centre (state before its update)
   bool resume = false;        // continue from out_dir/checkpoint_latest.npz
   bool progress = true;       // live progress line on stderr
 };
@@ -30,6 +31,9 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
 /// The initial centre for a config: the model's published initialisation, or
 /// the function task's starting point.
 std::vector<float> initial_centre(const RunConfig& config);
+
+/// Parameters evolved under a config (the model's, or the function's dimension).
+size_t param_count(const RunConfig& config);
 
 /// Lifetimes that training never sees: a seed derived from the run seed.
 LifetimeSet held_out_lifetimes(uint64_t run_seed, int count);

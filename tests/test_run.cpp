@@ -166,8 +166,14 @@ TEST(RunCheckpoints, BestCheckpointIsInRange) {
   EXPECT_LT(best.best_generation, 4u);
   EXPECT_TRUE(std::isfinite(best.best_fitness));
   EXPECT_EQ(best.best_fitness, summary.best_centre);
-  // The best checkpoint is written after that generation's update.
-  EXPECT_EQ(best.state.generation, best.best_generation + 1);
+  // The best checkpoint holds the centre that generation evaluated (the state
+  // before its update): evaluated again on that generation's lifetimes it
+  // scores exactly the recorded best fitness.
+  EXPECT_EQ(best.state.generation, best.best_generation);
+  auto evaluator = make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2);
+  const FitnessStats again = evaluate_centre(
+      *evaluator, best.state.theta, LifetimeSet{config.run.seed, best.best_generation, config.es.lifetimes});
+  EXPECT_EQ(again.mean, best.best_fitness);
   EXPECT_EQ(load_checkpoint(checkpoint_path(dir, "latest")).state.generation, 4u);
   // Its fitness is the largest centre value in metrics.csv (column 4).
   const std::vector<std::string> rows = lines_of((fs::path(dir) / "metrics.csv").string());

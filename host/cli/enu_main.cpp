@@ -77,7 +77,7 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
   }
   auto evaluator = make_evaluator(config);
   std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, run folder %s\n", config.task.name.c_str(),
-               initial_centre(config).size(), evaluator->name().c_str(), run_dir.c_str());
+               param_count(config), evaluator->name().c_str(), run_dir.c_str());
   const EvolveSummary summary = evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet});
 
   // Final evaluation of the best centre on lifetimes training never saw.

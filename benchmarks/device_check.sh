@@ -3,7 +3,8 @@
 #
 #   here (no GPU needed):   benchmarks/device_check.sh --prepare
 #       builds for sm_90 and bundles the binaries with the shared libraries a
-#       bare GPU image may lack (yaml-cpp, cudart) into device-bundle/ (git-ignored)
+#       bare GPU image may lack (yaml-cpp, cudart, this compiler's libstdc++; glibc >= 2.34
+#       is assumed) into device-bundle/ (git-ignored)
 #   there (carry device-bundle):   benchmarks/device_check.sh [minutes for the stdp run, default 3]
 #
 # Prints one table: the gpu tests, compute-sanitizer memcheck and racecheck over
@@ -21,7 +22,7 @@ if [ "${1:-}" = "--prepare" ]; then
   cp build/host/cli/enu build/tests/enu_gpu_tests "$bundle/bin/"
   for lib in $(ldd "$bundle"/bin/* | awk '/=> \// {print $3}' | sort -u); do
     case $(basename "$lib") in
-      libc.so* | libm.so* | libgcc_s* | libstdc++* | ld-linux* | libpthread* | libdl* | librt* | libcuda.so*) ;;
+      libc.so* | libm.so* | ld-linux* | libpthread* | libdl* | librt* | libcuda.so*) ;;
       *) cp -L "$lib" "$bundle/lib/" ;;
     esac
   done

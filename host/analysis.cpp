@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "maze_analysis.hpp"
 #include "runner.hpp"
 #include "tasks/tasks.hpp"
 
@@ -98,16 +100,31 @@ CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta
                          std::to_string(reach) + ", " + std::to_string(reach) + "], neuromodulator 1 and 0"};
 }
 
-CurveReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
-                         bool* found) {
+AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
+                            bool* found) {
   const std::string& task = config.task.name;
-  *found = task == "iaf" || task == "stdp" || task == "stdp_complex";
-  if (!*found) return CurveReport{};
-  const bool iaf = task == "iaf";
-  CurveReport report = iaf ? fi_curve(config, theta) : stdp_window(config, theta);
-  const std::filesystem::path path = std::filesystem::path(run_dir) / (iaf ? "fi_curve.csv" : "stdp_window.csv");
+  const bool maze = task == "tmaze" || task == "double_tmaze";
+  *found = task == "iaf" || task == "stdp" || task == "stdp_complex" || maze;
+  if (!*found) return AnalysisReport{};
+  std::string csv, file;
+  AnalysisReport report;
+  if (maze) {
+    const MazeAdaptationReport adaptation = maze_adaptation(config, theta, 64);
+    csv = adaptation.csv;
+    file = "maze_adaptation.csv";
+    report.summary = adaptation.description;
+  } else {
+    const bool iaf = task == "iaf";
+    const CurveReport curve = iaf ? fi_curve(config, theta) : stdp_window(config, theta);
+    csv = curve.csv;
+    file = iaf ? "fi_curve.csv" : "stdp_window.csv";
+    char line[64];
+    std::snprintf(line, sizeof line, ": %.4f (%.1f%%)", curve.error, 100.0 * curve.error);
+    report.summary = curve.description + line;
+  }
+  const std::filesystem::path path = std::filesystem::path(run_dir) / file;
   std::ofstream out(path);
-  out << report.csv;
+  out << csv;
   if (!out) throw Error("cannot write " + path.string());
   return report;
 }

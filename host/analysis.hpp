@@ -1,6 +1,7 @@
 #pragma once
-// What a researcher looks at after a run: the f-I curve of an evolved iaf unit
-// and the learning window dw(dt) of an evolved stdp unit, each against its target.
+// What a researcher looks at after a run: the f-I curve of an evolved iaf unit,
+// the learning window dw(dt) of an evolved stdp unit, each against its target,
+// and a maze agent's adaptation (host/maze_analysis.hpp).
 
 #include <string>
 #include <vector>
@@ -24,9 +25,16 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta);
 /// neuromodulator value, against the task's rule.
 CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta);
 
-/// The task's analysis (or none for tasks without one): writes its CSV into
-/// run_dir and returns the report. `found` is false when the task has none.
-CurveReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
+/// What analyze_task tells the user: the one line that states the result.
+struct AnalysisReport {
+  std::string summary;
+};
+
+/// The task's analysis (or none for tasks without one): the f-I curve (iaf),
+/// the learning window (stdp, stdp_complex) or the adaptation score against the
+/// best fixed policy (tmaze, double_tmaze). Writes its CSV into run_dir and
+/// returns the summary line. `found` is false when the task has none.
+AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
                          bool* found);
 
 }  // namespace enu

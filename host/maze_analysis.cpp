@@ -1,0 +1,291 @@
+// Adaptation scores of maze agents, and the exact best fixed policy.
+#include "maze_analysis.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "enu/single_unit_tasks.hpp"
+#include "runner.hpp"
+#include "run.hpp"
+#include "tasks/tasks.hpp"
+
+namespace enu {
+
+// ---- swap accounting --------------------------------------------------------------
+
+void AdaptationScore::add(const AdaptationScore& other) {
+  swaps += other.swaps;
+  adapted += other.adapted;
+  unresolved += other.unresolved;
+  food += other.food;
+  poison += other.poison;
+  lifetimes += other.lifetimes;
+  fitness_sum += other.fitness_sum;
+  lifetimes_scored += other.lifetimes_scored;
+  lifetimes_without_swap += other.lifetimes_without_swap;
+  lifetime_score_sum += other.lifetime_score_sum;
+}
+
+void AdaptationCounter::step(const MazeLifetime& lifetime) {
+  if (open_) {
+    bool adapted = false, closed = false;
+    if (lifetime.ate_food) {
+      // A second poison has already closed the swap as a failure, so this food is a success.
+      adapted = closed = true;
+    } else if (lifetime.ate_poison && ++poisons_since_swap_ > 1) {
+      closed = true;
+    }
+    if (!closed && lifetime.died) closed = true;  // starved, or died of poisons in a row, before finding the food
+    if (closed) {
+      ++lifetime_swaps_;
+      lifetime_adapted_ += adapted;
+      open_ = false;
+    }
+  }
+  // A swap happens on a food step: the food just eaten closed the previous one.
+  if (lifetime.swapped) {
+    open_ = true;
+    poisons_since_swap_ = 0;
+  }
+}
+
+void AdaptationCounter::finish(const MazeLifetime& lifetime, const MazeConfig& config) {
+  if (open_) ++score.unresolved;
+  score.swaps += lifetime_swaps_;
+  score.adapted += lifetime_adapted_;
+  if (lifetime_swaps_ > 0) {
+    ++score.lifetimes_scored;
+    score.lifetime_score_sum += double(lifetime_adapted_) / lifetime_swaps_;
+  } else if (lifetime.food_eaten < config.swap_every) {
+    ++score.lifetimes_scored;  // never gave the maze a chance to swap: nothing adapted
+    ++score.lifetimes_without_swap;
+  }
+  score.food += lifetime.food_eaten;
+  score.poison += lifetime.poison_eaten;
+  score.fitness_sum += lifetime.fitness(config);
+  ++score.lifetimes;
+  open_ = false;
+  lifetime_swaps_ = lifetime_adapted_ = 0;
+}
+
+// ---- fixed policies ---------------------------------------------------------------
+
+int observation_class(const float observation[kMazeSources * kMazeChannels]) {
+  int feature = 0;
+  for (int s = 0; s < kMazeFeatures; ++s)
+    if (observation[s * kMazeChannels] > 0.0f) feature = 1 + s;
+  const float* reward = observation + (kMazeSources - 1) * kMazeChannels;
+  const int sign = reward[1] > 0.0f ? 1 : (reward[2] > 0.0f ? 2 : 0);
+  return 4 * sign + feature;
+}
+
+std::string observation_class_name(int c) {
+  static const char* features[4] = {"nothing", "input0", "input1", "input2"};
+  static const char* rewards[3] = {"none", "pos", "neg"};
+  return std::string(features[c % 4]) + "/" + rewards[c / 4];
+}
+
+std::string policy_string(const FixedPolicy& policy) {
+  static const char actions[3] = {'F', 'L', 'R'};
+  std::string out;
+  for (int c = 0; c < kObservationClasses; ++c) {
+    if (!out.empty()) out += ' ';
+    out += observation_class_name(c) + ':' + (policy[size_t(c)] < 0 ? '?' : actions[policy[size_t(c)]]);
+  }
+  return out;
+}
+
+namespace {
+
+void act_with(MazeLifetime& lifetime, const MazeConfig& config, int action) {
+  float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
+  outputs[action] = 1.0f;
+  lifetime.act(config, outputs);
+}
+
+// The decision tree over reachable observation classes. A Walk is one partial
+// simulation: the policy assigned so far and where the lifetimes stand.
+class PolicyTree {
+ public:
+  PolicyTree(const MazeConfig& config, bool double_maze, const LifetimeSet& set, int64_t max_policies)
+      : config_(config), double_(double_maze), set_(set), max_policies_(max_policies) {}
+
+  FixedPolicySearch run() {
+    Walk walk;
+    walk.policy.fill(-1);
+    if (set_.count > 0) walk.lifetime.start(config_, double_, lifetime_rng(set_.seed, set_.generation, 0));
+    explore(walk);
+    return result_;
+  }
+
+ private:
+  struct Walk {
+    FixedPolicy policy;
+    int index = 0;  // the lifetime being simulated
+    int step = 0;
+    MazeLifetime lifetime;
+    AdaptationCounter counter;
+  };
+
+  // Walks on until every lifetime is done (a leaf) or an unassigned class is
+  // met, where it branches. Depth is at most kObservationClasses.
+  void explore(Walk& walk) {
+    if (!result_.complete) return;
+    for (;;) {
+      if (walk.index == set_.count) return leaf(walk);
+      if (walk.step == config_.steps || !walk.lifetime.alive) {  // a dead lifetime's remaining acts change nothing
+        walk.counter.finish(walk.lifetime, config_);
+        if (++walk.index < set_.count)
+          walk.lifetime.start(config_, double_, lifetime_rng(set_.seed, set_.generation, walk.index));
+        walk.step = 0;
+        continue;
+      }
+      float observation[kMazeSources * kMazeChannels];
+      walk.lifetime.observe(observation);
+      const int c = observation_class(observation);
+      if (walk.policy[size_t(c)] < 0) {
+        for (int a = 0; a < kMazeActions; ++a) {
+          Walk branch = walk;
+          branch.policy[size_t(c)] = a;
+          explore(branch);
+        }
+        return;
+      }
+      act_with(walk.lifetime, config_, walk.policy[size_t(c)]);
+      walk.counter.step(walk.lifetime);
+      ++walk.step;
+      ++result_.steps_simulated;
+    }
+  }
+
+  void leaf(const Walk& walk) {
+    const AdaptationScore& s = walk.counter.score;
+    const AdaptationScore& best = result_.best_score;
+    if (result_.policies == 0 || s.score() > best.score() ||
+        (s.score() == best.score() && s.mean_fitness() > best.mean_fitness())) {
+      result_.best = walk.policy;
+      result_.best_score = s;
+    }
+    if (++result_.policies >= max_policies_) result_.complete = false;
+  }
+
+  MazeConfig config_;
+  bool double_;
+  LifetimeSet set_;
+  int64_t max_policies_;
+  FixedPolicySearch result_;
+};
+
+}  // namespace
+
+AdaptationScore score_fixed_policy(const MazeConfig& config, bool double_maze, const LifetimeSet& set,
+                                   const FixedPolicy& policy, ClassMask* met) {
+  AdaptationCounter counter;
+  ClassMask seen = 0;
+  for (int i = 0; i < set.count; ++i) {
+    MazeLifetime lifetime;
+    lifetime.start(config, double_maze, lifetime_rng(set.seed, set.generation, i));
+    for (int step = 0; step < config.steps && lifetime.alive; ++step) {
+      float observation[kMazeSources * kMazeChannels];
+      lifetime.observe(observation);
+      const int c = observation_class(observation);
+      seen |= ClassMask(1) << c;
+      act_with(lifetime, config, policy[size_t(c)] < 0 ? kForward : policy[size_t(c)]);
+      counter.step(lifetime);
+    }
+    counter.finish(lifetime, config);
+  }
+  if (met) *met = seen;
+  return counter.score;
+}
+
+FixedPolicySearch best_fixed_policy(const MazeConfig& config, bool double_maze, const LifetimeSet& set,
+                                    int64_t max_policies) {
+  return PolicyTree(config, double_maze, set, max_policies).run();
+}
+
+// ---- agents -----------------------------------------------------------------------
+
+AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const LifetimeSet& set, MazeAgent& agent) {
+  AdaptationCounter counter;
+  for (int i = 0; i < set.count; ++i) {
+    MazeLifetime lifetime;
+    lifetime.start(config, double_maze, lifetime_rng(set.seed, set.generation, i));
+    if (agent.start) agent.start(i);
+    for (int step = 0; step < config.steps; ++step) {
+      float observation[kMazeSources * kMazeChannels];
+      lifetime.observe(observation);
+      act_with(lifetime, config, agent.act(i, observation));
+      counter.step(lifetime);
+    }
+    counter.finish(lifetime, config);
+  }
+  return counter.score;
+}
+
+AdaptationScore score_network(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set) {
+  const auto task = make_task(config.task);
+  const ObservationShape shape = task->observation_shape();
+  auto runner = make_fast_runner(config.model_spec(), shape, set.count);
+  auto env = task->make_environment(set.count);
+  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, set.count);  // the centre's member id, as in evaluation
+  env->reset(set, 0, set.count);
+  std::vector<AdaptationCounter> counters(size_t(set.count));
+  std::vector<float> observations(size_t(set.count) * shape.sources * shape.channels);
+  std::vector<float> actions(size_t(set.count) * task->action_count()), fitness(size_t(set.count));
+  run_lifetimes(*runner, *env, task->steps(), observations.data(), actions.data(), fitness.data(),
+                [&](int, const float*, const float*, const Environment& e) {
+                  for (int i = 0; i < set.count; ++i) counters[size_t(i)].step(*maze_lifetime(e, i));
+                });
+  AdaptationScore total;
+  for (int i = 0; i < set.count; ++i) {
+    AdaptationCounter& counter = counters[size_t(i)];
+    counter.finish(*maze_lifetime(*env, i), config.task.maze);
+    total.add(counter.score);
+  }
+  return total;
+}
+
+MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta, int lifetimes) {
+  if (config.task.name != "tmaze" && config.task.name != "double_tmaze")
+    throw Error("maze adaptation: task " + config.task.name + " is not a maze task");
+  const bool double_maze = config.task.name == "double_tmaze";
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, lifetimes);
+  MazeAdaptationReport report;
+  report.lifetimes = lifetimes;
+  report.agent = score_network(config, theta, set);
+  report.fixed = best_fixed_policy(config.task.maze, double_maze, set);
+
+  std::ostringstream csv;
+  csv << "policy,adaptation_score,lifetimes_scored,lifetimes_without_swap,swap_fraction,swaps_counted,swaps_adapted,"
+         "swaps_unresolved,poisons_per_trial,food,poison,mean_fitness,lifetimes,policies_evaluated,search_complete,"
+         "fixed_policy\n";
+  auto row = [&](const char* name, const AdaptationScore& s, const std::string& tail) {
+    csv << name << ',' << s.score() << ',' << s.lifetimes_scored << ',' << s.lifetimes_without_swap << ','
+        << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ',' << s.unresolved << ','
+        << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ',' << s.mean_fitness() << ','
+        << s.lifetimes << ',' << tail << '\n';
+  };
+  row("agent", report.agent, ",,");
+  row("best_fixed", report.fixed.best_score,
+      std::to_string(report.fixed.policies) + ',' + (report.fixed.complete ? "1" : "0") + ",\"" +
+          policy_string(report.fixed.best) + '"');
+  report.csv = csv.str();
+
+  const double agent = report.agent.score(), fixed = report.fixed.best_score.score();
+  char ratio[32] = "n/a (fixed 0)";
+  if (fixed > 0.0) std::snprintf(ratio, sizeof ratio, "%.2f", agent / fixed);
+  char line[640];
+  std::snprintf(line, sizeof line,
+                "maze adaptation over %d held-out lifetimes: agent %.3f (%d swaps, swap fraction %.3f, %.3f "
+                "poisons/trial), best fixed policy %.3f (%d swaps, swap fraction %.3f, %.3f poisons/trial, best of "
+                "%lld policies%s), ratio %s; agent's adaptation score",
+                lifetimes, agent, report.agent.swaps, report.agent.swap_fraction(), report.agent.poisons_per_trial(),
+                fixed, report.fixed.best_score.swaps, report.fixed.best_score.swap_fraction(),
+                report.fixed.best_score.poisons_per_trial(), (long long)report.fixed.policies,
+                report.fixed.complete ? "" : ", search capped", ratio);
+  report.description = line;
+  return report;
+}
+
+}  // namespace enu

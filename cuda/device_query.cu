@@ -17,4 +17,11 @@ int cuda_device_count(std::string* reason) {
   return count;
 }
 
+void cuda_use_device(int index) {
+  const cudaError_t status = cudaSetDevice(index);
+  if (status != cudaSuccess) {
+    throw Error("cudaSetDevice(" + std::to_string(index) + "): " + cudaGetErrorString(status));
+  }
+}
+
 }  // namespace enu

@@ -29,8 +29,10 @@ __host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
 // ---- a member's parameters ----------------------------------------------------------
 
 /// theta = centre + sign(m) sigma eps_{m/2}, the same numbers as member_params()
-/// on the host: eps comes from the es_noise stream block by block.
-__device__ void build_member_theta(const Population& pop, int member, float* theta) {
+/// on the host: eps comes from the es_noise stream block by block. `local` is
+/// the block's member within the slice; the noise is that of pop.first + local.
+__device__ void build_member_theta(const Population& pop, int local, float* theta) {
+  const int member = pop.first + local;
   const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);
   const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
   for (size_t block = threadIdx.x; block * 4 < pop.param_count; block += blockDim.x) {

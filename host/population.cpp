@@ -21,8 +21,9 @@ void member_params(const Population& pop, int m, float* out) {
     std::copy(pop.centre, pop.centre + pop.param_count, out);
     return;
   }
-  es_noise(pop.seed, pop.generation, uint32_t(m / 2), 0, pop.param_count, out);
-  const float scale = (m % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
+  const int member = pop.first + m;
+  es_noise(pop.seed, pop.generation, uint32_t(member / 2), 0, pop.param_count, out);
+  const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
   for (size_t k = 0; k < pop.param_count; ++k) out[k] = pop.centre[k] + scale * out[k];
 }
 

@@ -20,7 +20,23 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMetricsHeader =
-    "generation,best,mean,centre,sigma,nonfinite,eval_seconds,update_seconds,elapsed_seconds,lifetimes_per_second";
+    "generation,best,mean,centre,sigma,nonfinite,eval_seconds,update_seconds,elapsed_seconds,lifetimes_per_second,"
+    "ranks,rank_eval_seconds_min,rank_eval_seconds_max,exchange_seconds,centre_hash";
+
+// Decimal, so that tools reading metrics.csv as numbers keep working.
+std::string hash_text(uint64_t value) { return std::to_string(value); }
+
+uint64_t hash_floats(const std::vector<float>& values, uint64_t hash = 0xcbf29ce484222325ull) {
+  return fnv1a64(values.data(), values.size() * sizeof(float), hash);
+}
+
+// Everything a resumed run continues from, as one fingerprint.
+uint64_t hash_state(const EsState& state) {
+  uint64_t hash = fnv1a64(&state.generation, sizeof state.generation);
+  hash = fnv1a64(&state.optimizer_steps, sizeof state.optimizer_steps, hash);
+  for (const std::vector<float>* v : {&state.theta, &state.moment1, &state.moment2}) hash = hash_floats(*v, hash);
+  return hash;
+}
 
 std::string format_duration(double seconds) {
   const long s = long(std::max(0.0, seconds));
@@ -90,29 +106,38 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const fs::path dir(options.out_dir);
-  fs::create_directories(dir);
+  Communicator& comm = options.communicator ? *options.communicator : single_process();
+  const bool root = comm.rank() == 0;  // the one rank that writes the run folder
+  if (root) fs::create_directories(dir);
   const std::string config_yaml = to_yaml(config);
+  comm.agree("resolved config", config_yaml);
 
   Checkpoint checkpoint;
   if (options.resume) {
+    // Every rank reads the checkpoint (the run folder must be visible to all).
     checkpoint = load_checkpoint(checkpoint_path(dir.string(), "latest"));
     if (checkpoint.state.theta.size() != param_count(config)) {
       throw Error("checkpoint in " + dir.string() + " holds " + std::to_string(checkpoint.state.theta.size()) +
                   " parameters but the config's model has " + std::to_string(param_count(config)));
     }
-    truncate_metrics(dir / "metrics.csv", checkpoint.state.generation);
+    comm.agree("checkpoint " + checkpoint_path(dir.string(), "latest"), hash_text(hash_state(checkpoint.state)));
+    if (root) truncate_metrics(dir / "metrics.csv", checkpoint.state.generation);
   } else {
     checkpoint.state.theta = initial_centre(config);
     checkpoint.seed = config.run.seed;
     checkpoint.best_fitness = -INFINITY;
-    write_text(dir / "metrics.csv", std::string(kMetricsHeader) + "\n");
+    if (root) write_text(dir / "metrics.csv", std::string(kMetricsHeader) + "\n");
   }
   checkpoint.config_yaml = config_yaml;
-  write_text(dir / "config.yaml", config_yaml);
+  if (root) write_text(dir / "config.yaml", config_yaml);
 
   EvolutionStrategy strategy(config.es, config.run.seed, checkpoint.state);
-  std::ofstream metrics(dir / "metrics.csv", std::ios::app);
-  std::ofstream log(dir / "log.txt", std::ios::app);
+  // Streams stay closed on other ranks, where writes to them do nothing.
+  std::ofstream metrics, log;
+  if (root) {
+    metrics.open(dir / "metrics.csv", std::ios::app);
+    log.open(dir / "log.txt", std::ios::app);
+  }
   log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation
       << " with backend " << evaluator.name() << "\n";
 
@@ -122,7 +147,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   summary.best_centre = checkpoint.best_fitness;
   auto save = [&](const std::string& which, const EsState& state) {
     checkpoint.state = state;
-    save_checkpoint(checkpoint_path(dir.string(), which), checkpoint);
+    if (root) save_checkpoint(checkpoint_path(dir.string(), which), checkpoint);
   };
   while (strategy.state().generation < last) {
     // The centre this generation evaluates, kept for the best checkpoint: the
@@ -130,9 +155,13 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     EsState evaluated = strategy.state();
     const GenerationReport r = strategy.step(evaluator);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    ExchangeTimes ranks = comm.last_exchange();
+    if (!options.communicator) ranks.eval_min = ranks.eval_max = r.eval_seconds;
+    const uint64_t centre_hash = hash_floats(strategy.state().theta);
     metrics << r.generation << ',' << r.best << ',' << r.mean << ',' << r.centre << ',' << r.sigma << ','
             << r.nonfinite << ',' << r.eval_seconds << ',' << r.update_seconds << ',' << elapsed << ','
-            << r.lifetimes_per_second << '\n'
+            << r.lifetimes_per_second << ',' << ranks.ranks << ',' << ranks.eval_min << ',' << ranks.eval_max << ','
+            << ranks.exchange << ',' << hash_text(centre_hash) << '\n'
             << std::flush;
     if (r.nonfinite > 0) {
       log << "warning: generation " << r.generation << ": " << r.nonfinite
@@ -144,8 +173,12 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       checkpoint.best_generation = r.generation;
       save("best", evaluated);
     }
-    const bool out_of_time = config.run.max_minutes > 0 && elapsed >= 60.0 * config.run.max_minutes;
+    const bool out_of_time =
+        config.run.max_minutes > 0 && comm.any(elapsed >= 60.0 * config.run.max_minutes);
     if (done % uint64_t(config.run.checkpoint_every) == 0 || done == last || out_of_time) {
+      // Every rank reaches this point at the same generations: a cheap check
+      // that their centres have not drifted apart before the state is kept.
+      comm.agree("centre at generation " + std::to_string(done), hash_text(centre_hash));
       save("latest", strategy.state());
     }
 
@@ -153,20 +186,25 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     const double per_generation = elapsed / double(done - first);
     double eta = per_generation * double(last - done);
     if (config.run.max_minutes > 0) eta = std::min(eta, 60.0 * config.run.max_minutes - elapsed);
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "gen %llu/%llu  best %.5g  mean %.5g  centre %.5g  sigma %.3g  %.0f lifetimes/s  elapsed %s  ETA %s",
-                  (unsigned long long)done, (unsigned long long)last, r.best, r.mean, r.centre, r.sigma,
-                  r.lifetimes_per_second, format_duration(elapsed).c_str(), format_duration(eta).c_str());
-    if (options.progress) std::fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
+    char line[320];
+    int used = std::snprintf(line, sizeof line,
+                             "gen %llu/%llu  best %.5g  mean %.5g  centre %.5g  sigma %.3g  %.0f lifetimes/s  elapsed %s  ETA %s",
+                             (unsigned long long)done, (unsigned long long)last, r.best, r.mean, r.centre, r.sigma,
+                             r.lifetimes_per_second, format_duration(elapsed).c_str(), format_duration(eta).c_str());
+    if (options.communicator && used > 0 && size_t(used) < sizeof line) {
+      // Load imbalance (slowest against fastest rank) and the exchange's cost.
+      std::snprintf(line + used, sizeof line - size_t(used), "  ranks %d: eval %.3g-%.3gs exchange %.3gs",
+                    ranks.ranks, ranks.eval_min, ranks.eval_max, ranks.exchange);
+    }
+    if (options.progress && root) std::fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
     log << line << '\n';
     if (out_of_time) {
       log << "# stopped: run.max_minutes = " << config.run.max_minutes << " reached\n";
-      if (options.progress) std::fprintf(stderr, "%sstopped after %.1f minutes (run.max_minutes)\n", tty ? "\n" : "", elapsed / 60);
+      if (options.progress && root) std::fprintf(stderr, "%sstopped after %.1f minutes (run.max_minutes)\n", tty ? "\n" : "", elapsed / 60);
       break;
     }
   }
-  if (options.progress && tty) std::fprintf(stderr, "\n");
+  if (options.progress && root && tty) std::fprintf(stderr, "\n");
   summary.generations = strategy.state().generation;
   summary.best_centre = checkpoint.best_fitness;
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();

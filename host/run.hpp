@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "enu/checkpoint.hpp"
+#include "enu/communicator.hpp"
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
 
@@ -17,6 +18,9 @@ struct EvolveOptions {
                               // evaluated centre (state before its update)
   bool resume = false;        // continue from out_dir/checkpoint_latest.npz
   bool progress = true;       // live progress line on stderr
+  /// The processes running this evolution (nullptr: this one alone). Every rank
+  /// runs the same loop; only rank 0 writes the run folder and the progress line.
+  Communicator* communicator = nullptr;
 };
 
 struct EvolveSummary {

@@ -199,6 +199,25 @@ TEST(MemberParams, CentreOnlyIsTheCentre) {
   EXPECT_EQ(pop.member_id(0), 0xFFFFFFFFu);
 }
 
+// A slice (a distributed rank's share) starting at member `first` gives local
+// member m the parameters and stream id of member first + m of the whole
+// population, bit for bit, across a mirrored pair's boundary too.
+TEST(MemberParams, SliceIsTheWholePopulationsMembers) {
+  std::vector<float> centre(37);
+  for (size_t k = 0; k < centre.size(); ++k) centre[k] = 0.1f * float(k) - 1.0f;
+  const Population whole{centre.data(), centre.size(), 0.03f, 11, 4, 10, false};
+  Population slice = whole;
+  slice.first = 3;
+  slice.size = 4;
+  std::vector<float> expected(centre.size()), got(centre.size());
+  for (int m = 0; m < slice.size; ++m) {
+    member_params(whole, slice.first + m, expected.data());
+    member_params(slice, m, got.data());
+    EXPECT_EQ(got, expected) << "local member " << m;
+    EXPECT_EQ(slice.member_id(m), whole.member_id(slice.first + m));
+  }
+}
+
 // Mirrored members of equal weight cancel exactly: the direction is all +0.0f.
 TEST(EsDirection, EqualWeightsGiveExactlyZero) {
   const size_t n = 101;

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          python3 python3-numpy python3-matplotlib)
+          python3 python3-numpy python3-matplotlib openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -22,7 +22,7 @@ std::string cuda_unavailable() {
 
 }  // namespace
 
-std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config) {
+std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unused]] int local_rank) {
   if (is_objective_task(config.task.name)) return make_objective_evaluator(make_objective(config.task));
   const ModelSpec model = config.model_spec();
   BackendKind kind = config.run.backend;
@@ -31,6 +31,7 @@ std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config) {
     if (kind == BackendKind::cuda && !why.empty()) throw Error("--backend cuda: " + why + "; use --backend cpu");
 #if defined(ENU_HAVE_CUDA)
     if (why.empty()) {
+      cuda_use_device(local_rank % cuda_device_count(nullptr));
       // auto falls back to the CPU for what the CUDA backend does not take yet.
       try {
         return make_cuda_evaluator(model, config.task);

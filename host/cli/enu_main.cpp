@@ -1,6 +1,7 @@
 // enu: evolve, evaluate and analyse networks of evolvable neural units.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,11 +17,48 @@
 #include "run.hpp"
 #include "runner.hpp"
 #include "tasks/tasks.hpp"
+#if defined(ENU_HAVE_MPI)
+#include "mpi/distributed.hpp"
+#endif
 
 namespace fs = std::filesystem;
 using namespace enu;
 
 namespace {
+
+// Ranks in the job a launcher (mpirun, srun) started this process in; 0 outside one.
+int launcher_world_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  }
+  return 0;
+}
+
+// The MPI job this process belongs to, when `enu evolve` runs under a launcher
+// in a build with MPI; otherwise a single process.
+struct Job {
+#if defined(ENU_HAVE_MPI)
+  std::unique_ptr<MpiCommunicator> mpi;
+#endif
+  Communicator* communicator() {
+#if defined(ENU_HAVE_MPI)
+    return mpi.get();
+#else
+    return nullptr;
+#endif
+  }
+  int rank() { return communicator() ? communicator()->rank() : 0; }
+  // The backend this rank evaluates its slice with, wrapped for the job.
+  std::unique_ptr<Evaluator> evaluator(const RunConfig& config) {
+#if defined(ENU_HAVE_MPI)
+    if (mpi) {
+      mpi->set_timeout(config.run.mpi_timeout_seconds);
+      return std::make_unique<DistributedEvaluator>(*mpi, make_evaluator(config, mpi->local_rank()));
+    }
+#endif
+    return make_evaluator(config);
+  }
+};
 
 struct BackendFlags {
   std::string backend;
@@ -41,8 +79,8 @@ struct BackendFlags {
 // The run's analysis as CSV (and PNG through tools/plot.py, when matplotlib is there).
 void analyze_run(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir) {
   bool found = false;
-  const CurveReport report = analyze_task(config, theta, run_dir, &found);
-  if (found) std::printf("%s: %.4f (%.1f%%)\n", report.description.c_str(), report.error, 100.0 * report.error);
+  const AnalysisReport report = analyze_task(config, theta, run_dir, &found);
+  if (found) std::printf("%s\n", report.summary.c_str());
   const std::string script = std::string(ENU_SOURCE_DIR) + "/tools/plot.py";
   const std::string command = "python3 '" + script + "' '" + run_dir + "'";
   std::fflush(stdout);  // keep our lines before the script's
@@ -57,7 +95,7 @@ RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string
 }
 
 int evolve_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& out,
-                   const std::string& resume_dir, bool quiet) {
+                   const std::string& resume_dir, bool quiet, Job& job) {
   RunConfig config;
   std::string run_dir = out;
   if (!resume_dir.empty()) {
@@ -75,10 +113,15 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
     config = load_config(config_path, overrides);
     if (run_dir.empty()) run_dir = config.run.out_dir.empty() ? "runs/" + config.name : config.run.out_dir;
   }
-  auto evaluator = make_evaluator(config);
-  std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, run folder %s\n", config.task.name.c_str(),
-               param_count(config), evaluator->name().c_str(), run_dir.c_str());
-  const EvolveSummary summary = evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet});
+  auto evaluator = job.evaluator(config);
+  const bool root = job.rank() == 0;
+  if (root) {
+    std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, run folder %s\n", config.task.name.c_str(),
+                 param_count(config), evaluator->name().c_str(), run_dir.c_str());
+  }
+  const EvolveSummary summary =
+      evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator()});
+  if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.
   const Checkpoint best = load_checkpoint(checkpoint_path(run_dir, "best"));
@@ -209,22 +252,45 @@ int main(int argc, char** argv) {
   analyze->add_option("run", run_dir, "a run folder")->required();
 
   CLI11_PARSE(app, argc, argv);
+  Job job;
   try {
+    const int world = launcher_world_size();
+#if defined(ENU_HAVE_MPI)
+    if (world > 1 && !evolve->parsed()) throw Error("only `enu evolve` runs distributed: run other commands without mpirun");
+    if (world > 0 && evolve->parsed()) job.mpi = std::make_unique<MpiCommunicator>(&argc, &argv);
+#else
+    if (world > 1) {
+      throw Error("started as one of " + std::to_string(world) +
+                  " MPI ranks, but this enu was built without MPI and would run " + std::to_string(world) +
+                  " independent copies; for a distributed build install OpenMPI (tools/install.sh, or apt-get "
+                  "install openmpi-bin libopenmpi-dev) and reconfigure with cmake -DENU_WITH_MPI=ON");
+    }
+#endif
     if (evolve->parsed()) {
       if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
       evolve_flags.append_overrides(overrides);
-      return evolve_command(config_path, overrides, out_dir, resume_dir, quiet);
+      return evolve_command(config_path, overrides, out_dir, resume_dir, quiet, job);
     }
     if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record);
     if (compare->parsed()) {
       return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
     }
     return analyze_command(run_dir);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "enu: error: %s\n", e.what());
+  } catch (const CollectiveError& e) {
+    // Every rank raised it: rank 0 reports, and all end normally.
+    if (job.rank() == 0) std::fprintf(stderr, "enu: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "enu: internal error: %s\n", e.what());
-    return 2;
+    const bool internal = dynamic_cast<const Error*>(&e) == nullptr;
+    if (job.communicator()) {
+      // Only this rank knows: name it, and end the job rather than leave the others waiting.
+      std::fprintf(stderr, "enu: %serror on rank %d of %d: %s\n", internal ? "internal " : "", job.rank(),
+                   job.communicator()->size(), e.what());
+#if defined(ENU_HAVE_MPI)
+      job.mpi->abort(internal ? 2 : 1);
+#endif
+    }
+    std::fprintf(stderr, "enu: %serror: %s\n", internal ? "internal " : "", e.what());
+    return internal ? 2 : 1;
   }
 }

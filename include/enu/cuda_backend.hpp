@@ -14,6 +14,9 @@ namespace enu {
 /// Number of usable CUDA devices; 0 with `reason` set when there is no driver or device.
 int cuda_device_count(std::string* reason);
 
+/// Makes device `index` current for this process (an MPI rank picks its own GPU).
+void cuda_use_device(int index);
+
 /// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on `model`
 /// (a cell). One launch evaluates a whole population: each member's parameters
 /// are regenerated on the device from the centre and its Philox noise, and the

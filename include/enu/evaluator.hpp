@@ -15,6 +15,9 @@ namespace enu {
 /// at (seed, generation, pair i). A centre-only population (size 1) is the centre
 /// itself. Backends regenerate each member's parameters where they evaluate it
 /// (the CUDA backend hands kernels a copy whose centre is in device memory).
+/// A slice (a distributed rank's share) holds members first .. first+size-1 of
+/// the whole population: m below is local, its noise and random streams those of
+/// member first + m, and fitness rows are local.
 struct Population {
   const float* centre = nullptr;
   size_t param_count = 0;
@@ -23,14 +26,15 @@ struct Population {
   uint64_t generation = 0;
   int size = 0;
   bool centre_only = false;
+  int first = 0;                  // global index of local member 0
 
   /// Identifier used to key per-member random streams (output noise).
-  ENU_HD uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(m); }
+  ENU_HD uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(first + m); }
 };
 
 /// eps_{pair}[first .. first+count-1] of a generation, written to out.
 void es_noise(uint64_t seed, uint64_t generation, uint32_t pair, size_t first, size_t count, float* out);
-/// Member m's parameters (centre when the population is centre-only).
+/// Local member m's parameters (centre when the population is centre-only).
 void member_params(const Population& pop, int m, float* out);
 
 class Evaluator {

@@ -279,7 +279,7 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   std::snprintf(line, sizeof line,
                 "maze adaptation over %d held-out lifetimes: agent %.3f (%d swaps, swap fraction %.3f, %.3f "
                 "poisons/trial), best fixed policy %.3f (%d swaps, swap fraction %.3f, %.3f poisons/trial, best of "
-                "%lld policies%s), ratio %s; agent's adaptation score",
+                "%lld policies%s), ratio %s",
                 lifetimes, agent, report.agent.swaps, report.agent.swap_fraction(), report.agent.poisons_per_trial(),
                 fixed, report.fixed.best_score.swaps, report.fixed.best_score.swap_fraction(),
                 report.fixed.best_score.poisons_per_trial(), (long long)report.fixed.policies,

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          python3 python3-numpy python3-matplotlib openmpi-bin libopenmpi-dev)
+          python3 python3-numpy python3-matplotlib python3-yaml openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -17,9 +17,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # The plots need matplotlib in whichever python3 comes first on PATH.
-if ! python3 -c "import matplotlib, numpy" 2>/dev/null; then
-  echo "install.sh: installing matplotlib and numpy for $(command -v python3)"
-  python3 -m pip install -q matplotlib numpy
+if ! python3 -c "import matplotlib, numpy, yaml" 2>/dev/null; then
+  echo "install.sh: installing matplotlib, numpy and pyyaml for $(command -v python3)"
+  python3 -m pip install -q matplotlib numpy pyyaml
 fi
 if command -v nvcc >/dev/null 2>&1; then
   echo "install.sh: nvcc found: the CUDA backend will be built"

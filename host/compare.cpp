@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "run.hpp"
+#include "suggest.hpp"
 
 namespace enu {
 namespace fs = std::filesystem;
@@ -127,27 +128,6 @@ std::string where(const std::string& source, const YAML::Mark& mark) {
   throw Error(where(source, mark) + ": " + key + ": " + problem);
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-  return s;
-}
-
 // A model or comparison name becomes a folder name: keep it to a safe alphabet.
 bool is_folder_name(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
@@ -217,9 +197,8 @@ CompareConfig parse_compare_config(const std::string& yaml_text, const std::stri
     const YAML::Mark mark = it->first.Mark();
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
     if (std::find(kCompareKeys.begin(), kCompareKeys.end(), key) == kCompareKeys.end()) {
-      std::string hint;
-      for (const std::string& k : kCompareKeys)
-        if (edit_distance(key, k) <= 2) hint = " (did you mean " + k + "?)";
+      const std::string near = closest(key, kCompareKeys);
+      const std::string hint = near.empty() ? "" : " (did you mean " + near + "?)";
       fail(source, mark, key, "unknown key" + hint + "; allowed: " + join(kCompareKeys));
     }
     if (keys.count(key)) fail(source, mark, key, "given twice");

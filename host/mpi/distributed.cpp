@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 namespace enu {
 namespace {
@@ -102,7 +103,7 @@ void MpiCommunicator::watch() {
 void MpiCommunicator::agree(const std::string& what, const std::string& value) {
   const unsigned long long mine = fnv1a64(value.data(), value.size());
   std::vector<unsigned long long> all(size_t(size_), 0);
-  watched("the start-up agreement on the " + what, 1.0, [&] {
+  collective("the agreement on the " + what, 1.0, [&] {
     check(MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD),
           "MPI_Allgather");
   });
@@ -116,9 +117,43 @@ void MpiCommunicator::agree(const std::string& what, const std::string& value) {
   }
 }
 
+void MpiCommunicator::await_arrivals(const std::string& what) {
+  // Each rank reports to rank 0 before the collective, so that a rank that hung
+  // or was stopped can be named: a collective only says that someone is missing.
+  constexpr int kArrivalTag = 7101;
+  if (rank_ != 0) {
+    check(MPI_Send(nullptr, 0, MPI_BYTE, 0, kArrivalTag, MPI_COMM_WORLD), "MPI_Send");
+    return;
+  }
+  std::vector<MPI_Request> arrivals(size_t(size_), MPI_REQUEST_NULL);
+  for (int r = 1; r < size_; ++r) {
+    check(MPI_Irecv(nullptr, 0, MPI_BYTE, r, kArrivalTag, MPI_COMM_WORLD, &arrivals[size_t(r)]), "MPI_Irecv");
+  }
+  const double limit = timeout_ > 0.0 ? timeout_ + std::max(1.0, 0.05 * timeout_) : INFINITY;
+  const double deadline = now_seconds() + limit;
+  for (;;) {
+    int all_arrived = 0;
+    check(MPI_Testall(size_, arrivals.data(), &all_arrived, MPI_STATUSES_IGNORE), "MPI_Testall");
+    if (all_arrived) return;
+    if (now_seconds() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::string missing;
+  for (int r = 1; r < size_; ++r) {
+    int arrived = 0;
+    if (arrivals[size_t(r)] != MPI_REQUEST_NULL) MPI_Test(&arrivals[size_t(r)], &arrived, MPI_STATUS_IGNORE);
+    if (arrivals[size_t(r)] != MPI_REQUEST_NULL && !arrived) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  std::fprintf(stderr,
+               "enu: rank %d of %d: rank(s) %s did not arrive within %.0f s (run.mpi_timeout_seconds = %g) while "
+               "%s; they hung or were stopped; aborting the whole job\n",
+               rank_, size_, missing.c_str(), limit, timeout_, what.c_str());
+  abort(124);
+}
+
 bool MpiCommunicator::any(bool flag) {
   int mine = flag ? 1 : 0, result = 0;
-  watched("a stop decision", 1.0, [&] {
+  collective("a stop decision", 1.0, [&] {
     check(MPI_Allreduce(&mine, &result, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD), "MPI_Allreduce");
   });
   return result != 0;
@@ -139,9 +174,9 @@ void MpiCommunicator::exchange_fitness(const float* local, const std::vector<int
     total += counts[size_t(r)] + 1;
   }
   receive_.resize(size_t(total));
-  // The grace lets a rank that is stuck in its own evaluation time out first and name itself.
   const double started = now_seconds();
-  watched(what, std::max(1.0, 0.05 * timeout_), [&] {
+  // The grace lets a rank that is stuck in its own evaluation time out first and name itself.
+  collective(what, std::max(1.0, 0.05 * timeout_), [&] {
     check(MPI_Allgatherv(send_.data(), mine + 1, MPI_FLOAT, receive_.data(), receive_counts_.data(),
                          displacements_.data(), MPI_FLOAT, MPI_COMM_WORLD),
           "MPI_Allgatherv");

@@ -64,6 +64,15 @@ class MpiCommunicator final : public Communicator {
     body();
   }
 
+  /// A collective under the watchdog, preceded by the arrival check that lets
+  /// rank 0 name a rank that never comes (every collective goes through here,
+  /// in the same order on every rank).
+  template <class Body>
+  void collective(const std::string& what, double grace, Body&& body) {
+    await_arrivals(what);
+    watched(what, grace, body);
+  }
+
   /// Ends every rank of the job: for errors only this rank has seen.
   [[noreturn]] void abort(int code);
 
@@ -71,6 +80,9 @@ class MpiCommunicator final : public Communicator {
   static std::string build_id();
 
  private:
+  /// Rank 0 waits (up to the timeout) for every rank to report before the fitness
+  /// exchange, and names the ranks that do not.
+  void await_arrivals(const std::string& what);
   void arm(const std::string& what, double grace);
   void disarm();
   void watch();

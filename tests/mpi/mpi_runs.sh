@@ -90,6 +90,24 @@ case $SCENARIO in
     [ "$(tail -n 1 died/metrics.csv | cut -d, -f1)" = $((target - 1)) ] || { echo "FAIL: resume did not finish"; exit 1; }
     [ "$(wc -l < died/metrics.csv)" = $((target + 1)) ] || { echo "FAIL: metrics rows not one per generation"; exit 1; }
     ;;
+  rank_hangs)  # rank 1 stopped mid-run: rank 0 names it within the timeout and the job ends
+    "${MPIRUN[@]}" -np 2 "$ENU" evolve "$CONFIG" "${TINY[@]}" --set run.generations=100000000 \
+      --set run.mpi_timeout_seconds=3 --out hung > out.txt 2>&1 &
+    launcher=$!
+    for _ in $(seq 200); do [ -f hung/metrics.csv ] && [ "$(wc -l < hung/metrics.csv)" -ge 4 ] && break; sleep 0.1; done
+    victim=""
+    for child in $(pgrep -P "$launcher"); do
+      grep -qz "^OMPI_COMM_WORLD_RANK=1$" "/proc/$child/environ" 2>/dev/null && victim=$child
+    done
+    [ -n "$victim" ] || { kill "$launcher"; echo "FAIL: rank 1 not found"; exit 1; }
+    kill -STOP "$victim"
+    started=$SECONDS
+    if wait "$launcher"; then echo "FAIL: the job succeeded with rank 1 stopped"; exit 1; fi
+    cat out.txt
+    echo "the job ended $((SECONDS - started)) s after rank 1 stopped"
+    [ $((SECONDS - started)) -le 20 ] || { echo "FAIL: too slow"; exit 1; }
+    grep -q "rank(s) 1 did not arrive" out.txt
+    ;;
   *) echo "unknown scenario $SCENARIO"; exit 2 ;;
 esac
 echo "PASS $SCENARIO"

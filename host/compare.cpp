@@ -290,16 +290,6 @@ CompareConfig load_compare_config(const std::string& path, const std::vector<std
 
 namespace {
 
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
 // The run settings that may change between invocations without invalidating a
 // run (where and how fast it runs, and how long); everything else must match.
 RunConfig with_run_settings_of(RunConfig stored, const RunConfig& wanted) {
@@ -331,18 +321,6 @@ bool run_is_complete(const fs::path& dir, const RunConfig& config) {
 
 // The same summary.yaml that `enu evolve` writes, written last and atomically:
 // its presence marks the run complete.
-void finish_run(const fs::path& dir, const RunConfig& config, Evaluator& evaluator, const EvolveSummary& summary) {
-  const Checkpoint best = load_checkpoint(checkpoint_path(dir.string(), "best"));
-  const FitnessStats stats =
-      evaluate_centre(evaluator, best.state.theta, held_out_lifetimes(config.run.seed, config.run.eval_lifetimes));
-  std::ostringstream s;
-  s.precision(9);
-  s << "generations: " << summary.generations << "\nbest_generation: " << best.best_generation
-    << "\nheld_out_fitness_mean: " << stats.mean << "\nheld_out_fitness_std: " << stats.std
-    << "\nheld_out_lifetimes: " << stats.lifetimes << "\nwall_seconds: " << summary.seconds << "\n";
-  write_atomically(dir / "summary.yaml", s.str());
-}
-
 // Reads a finished run back from its folder.
 CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<double>& threshold) {
   CompareRun run;
@@ -443,10 +421,10 @@ void write_outputs(const fs::path& out, const CompareReport& report) {
              << s.n << '\n';
     }
   }
-  write_atomically(out / "table.csv", table.str());
-  write_atomically(out / "runs.csv", runs.str());
-  write_atomically(out / "convergence.csv", curves.str());
-  write_atomically(out / "table.md", format_table_markdown(report));
+  write_text(out / "table.csv", table.str());
+  write_text(out / "runs.csv", runs.str());
+  write_text(out / "convergence.csv", curves.str());
+  write_text(out / "table.md", format_table_markdown(report));
 }
 
 }  // namespace
@@ -456,7 +434,7 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
   const int seeds = options.seeds > 0 ? options.seeds : config.seeds;
   const fs::path out(options.out_dir);
   fs::create_directories(out);
-  write_atomically(out / "comparison.yaml", resolved_yaml(config, seeds, options.overrides));
+  write_text(out / "comparison.yaml", resolved_yaml(config, seeds, options.overrides));
   CompareReport report;
   report.reference = config.reference;
   report.threshold = config.threshold;
@@ -485,7 +463,7 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
         }
         auto evaluator = make_evaluator(run_config);
         const EvolveSummary summary = evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false});
-        finish_run(dir, run_config, *evaluator, summary);
+        finish_run(dir.string(), run_config, *evaluator, summary);
       }
       row.runs.push_back(read_run(dir, seed, config.threshold));
     }

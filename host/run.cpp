@@ -45,11 +45,6 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw Error("cannot write " + path.string());
-}
 
 // Keeps the rows of generations before `generations` (a resumed run rewrites the rest).
 void truncate_metrics(const fs::path& path, uint64_t generations) {
@@ -64,6 +59,31 @@ void truncate_metrics(const fs::path& path, uint64_t generations) {
 }
 
 }  // namespace
+
+void write_text(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw Error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+RunResult finish_run(const std::string& run_dir, const RunConfig& config, Evaluator& evaluator,
+                     const EvolveSummary& summary) {
+  RunResult result;
+  result.best = load_checkpoint(checkpoint_path(run_dir, "best"));
+  result.held_out =
+      evaluate_centre(evaluator, result.best.state.theta, held_out_lifetimes(config.run.seed, config.run.eval_lifetimes));
+  std::ostringstream s;
+  s.precision(9);
+  s << "generations: " << summary.generations << "\nbest_generation: " << result.best.best_generation
+    << "\nheld_out_fitness_mean: " << result.held_out.mean << "\nheld_out_fitness_std: " << result.held_out.std
+    << "\nheld_out_lifetimes: " << result.held_out.lifetimes << "\nwall_seconds: " << summary.seconds << "\n";
+  write_text(fs::path(run_dir) / "summary.yaml", s.str());
+  return result;
+}
 
 std::string checkpoint_path(const std::string& run_dir, const std::string& which) {
   return (fs::path(run_dir) / ("checkpoint_" + which + ".npz")).string();

@@ -3,6 +3,7 @@
 // metrics.csv (one row per generation), checkpoints (latest and best), a log,
 // the final evaluation and the analysis.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,18 @@ struct FitnessStats {
 FitnessStats evaluate_centre(Evaluator& evaluator, const std::vector<float>& theta, const LifetimeSet& lifetimes);
 
 std::string checkpoint_path(const std::string& run_dir, const std::string& which);  // "latest" or "best"
+
+/// How a run ended: its best centre, evaluated on held-out lifetimes.
+struct RunResult {
+  Checkpoint best;
+  FitnessStats held_out;
+};
+/// Evaluates the best centre on run.eval_lifetimes held-out lifetimes and writes
+/// summary.yaml last: its presence means the run completed.
+RunResult finish_run(const std::string& run_dir, const RunConfig& config, Evaluator& evaluator,
+                     const EvolveSummary& summary);
+
+/// Writes a file whole or not at all (temporary file, then rename).
+void write_text(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace enu

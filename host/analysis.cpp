@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "maze_analysis.hpp"
+#include "maze_trace.hpp"
 #include "runner.hpp"
 #include "tasks/tasks.hpp"
 
@@ -112,7 +113,8 @@ AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& t
     const MazeAdaptationReport adaptation = maze_adaptation(config, theta, 64);
     csv = adaptation.csv;
     file = "maze_adaptation.csv";
-    report.summary = adaptation.description;
+    // One held-out lifetime step by step, for tools/plot.py's maze_lifetime.png.
+    report.summary = adaptation.description + "\n" + write_maze_trace(config, theta, run_dir);
   } else {
     const bool iaf = task == "iaf";
     const CurveReport curve = iaf ? fi_curve(config, theta) : stdp_window(config, theta);

@@ -25,15 +25,17 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta);
 /// neuromodulator value, against the task's rule.
 CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta);
 
-/// What analyze_task tells the user: the one line that states the result.
+/// What analyze_task tells the user: the line that states the result (mazes: a
+/// second line on the traced lifetime).
 struct AnalysisReport {
   std::string summary;
 };
 
 /// The task's analysis (or none for tasks without one): the f-I curve (iaf),
 /// the learning window (stdp, stdp_complex) or the adaptation score against the
-/// best fixed policy (tmaze, double_tmaze). Writes its CSV into run_dir and
-/// returns the summary line. `found` is false when the task has none.
+/// best fixed policy (tmaze, double_tmaze; also the trace of one held-out
+/// lifetime, host/maze_trace.hpp). Writes its CSV into run_dir and returns the
+/// summary. `found` is false when the task has none.
 AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
                          bool* found);
 

@@ -7,11 +7,24 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "enu/model.hpp"
 #include "enu/task.hpp"
 
 namespace enu {
+
+/// One lifetime's internal state after a step, copied out of a runner for
+/// analysis (the maze drawing of `enu analyze`). A network: every neuron's
+/// output channels and memory h, every synapse's memory h (for LSTM cells h,
+/// not c). A single cell: one "neuron" holding the cell's outputs and h, no synapses.
+struct ModelState {
+  int neurons = 0, channels = 0, neuron_memory = 0;
+  int synapses = 0, synapse_memory = 0;
+  std::vector<float> neuron_outputs;  // [neurons x channels], as read out (noise included)
+  std::vector<float> neuron_h;        // [neurons x neuron_memory]
+  std::vector<float> synapse_h;       // [synapses x synapse_memory]
+};
 
 class ModelRunner {
  public:
@@ -22,6 +35,13 @@ class ModelRunner {
   /// One environment step (all ticks): observations [count x sources x channels]
   /// in the task's shape, actions [count x action_count] out.
   virtual void step(const float* observations, float* actions) = 0;
+  /// Copies lifetime i's state (of the last step) into `out`. Only the
+  /// reference runner keeps states in this per-lifetime form; the others return false.
+  virtual bool read_state(int i, ModelState& out) const {
+    (void)i;
+    (void)out;
+    return false;
+  }
 };
 
 std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity);

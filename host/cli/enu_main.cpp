@@ -9,9 +9,12 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "analysis.hpp"
 #include "cli/backends.hpp"
 #include "compare.hpp"
+#include "maze_trace.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "run.hpp"
@@ -137,11 +140,25 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
   return 0;
 }
 
-int eval_command(const std::string& path, const BackendFlags& flags, int lifetimes, const std::string& record) {
+// eval --watch: one held-out maze lifetime replayed in the terminal.
+int watch_command(const RunConfig& config, const std::vector<float>& theta, double fps) {
+  if (config.task.name != "tmaze" && config.task.name != "double_tmaze") {
+    throw Error("--watch replays a maze lifetime; task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
+  }
+  watch_maze_lifetime(config, theta, std::cout, WatchOptions{fps, isatty(STDOUT_FILENO) == 1});
+  return 0;
+}
+
+int eval_command(const std::string& path, const BackendFlags& flags, int lifetimes, const std::string& record,
+                 bool watch, double fps) {
   const Checkpoint checkpoint = load_checkpoint(path);
   std::vector<std::string> overrides;
   flags.append_overrides(overrides);
   const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  if (watch) {
+    if (!record.empty()) throw Error("--watch replays a lifetime instead of evaluating: give --record without it");
+    return watch_command(config, checkpoint.state.theta, fps);
+  }
   auto evaluator = make_evaluator(config);
   const FitnessStats stats =
       evaluate_centre(*evaluator, checkpoint.state.theta, held_out_lifetimes(config.run.seed, lifetimes));
@@ -227,11 +244,16 @@ int main(int argc, char** argv) {
 
   std::string checkpoint, record;
   int lifetimes = 256;
+  bool watch = false;
+  double fps = 10.0;
   BackendFlags eval_flags;
   CLI::App* eval = app.add_subcommand("eval", "fitness of a checkpoint's centre on fresh lifetimes");
   eval->add_option("checkpoint", checkpoint, "a checkpoint .npz")->required();
   eval->add_option("--lifetimes", lifetimes, "number of fresh lifetimes")->check(CLI::PositiveNumber);
   eval->add_option("--record", record, "write a per-step trace of one lifetime to this CSV");
+  eval->add_flag("--watch", watch, "maze tasks: replay one held-out lifetime in the terminal (instead of evaluating)");
+  eval->add_option("--fps", fps, "--watch: frames per second, 0 = as fast as possible (default 10)")
+      ->check(CLI::NonNegativeNumber);
   eval_flags.add_to(*eval);
 
   std::string compare_path, compare_out;
@@ -271,7 +293,7 @@ int main(int argc, char** argv) {
       evolve_flags.append_overrides(overrides);
       return evolve_command(config_path, overrides, out_dir, resume_dir, quiet, job);
     }
-    if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record);
+    if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record, watch, fps);
     if (compare->parsed()) {
       return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
     }

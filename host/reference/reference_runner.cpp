@@ -1,4 +1,5 @@
 // The reference backend's runner: each lifetime stepped alone with scalar loops.
+#include <algorithm>
 #include <vector>
 
 #include "reference/reference.hpp"
@@ -50,6 +51,41 @@ class ReferenceRunner final : public ModelRunner {
       }
     }
     tick_ += model_.kind == ModelSpec::Kind::cell ? 1 : model_.network.ticks_per_step;
+  }
+
+  bool read_state(int i, ModelState& out) const override {
+    if (i < 0 || i >= count_) return false;
+    // Copies `count` rows of `width` values at `offset` within cells of `stride` floats.
+    auto rows = [](const float* cells, int count, size_t stride, int offset, int width, std::vector<float>& to) {
+      to.resize(size_t(count) * width);
+      for (int k = 0; k < count; ++k)
+        std::copy_n(cells + size_t(k) * stride + offset, width, to.begin() + ptrdiff_t(k) * width);
+    };
+    if (model_.kind == ModelSpec::Kind::cell) {
+      const CellLayout l = cell_layout(model_.cell);
+      const float* state = &state_[size_t(i) * l.state_size];
+      out.neurons = 1;
+      out.channels = model_.cell.outputs;
+      out.neuron_memory = model_.cell.memory;
+      out.synapses = out.synapse_memory = 0;
+      rows(state, 1, l.state_size, l.o, out.channels, out.neuron_outputs);
+      rows(state, 1, l.state_size, l.h, out.neuron_memory, out.neuron_h);
+      out.synapse_h.clear();
+      return true;
+    }
+    const NetworkSpec& net = model_.network;
+    const CellLayout syn_l = cell_layout(net.synapse_cell()), neu_l = cell_layout(net.neuron_cell());
+    const float* syn_state = &state_[size_t(i) * (syn_state_size_ + neu_state_size_)];
+    const float* neu_state = syn_state + syn_state_size_;
+    out.neurons = net.topology.neurons;
+    out.channels = net.channels;
+    out.neuron_memory = net.memory;
+    out.synapses = net.topology.synapses();
+    out.synapse_memory = net.memory;
+    rows(neu_state, out.neurons, neu_l.state_size, neu_l.o, out.channels, out.neuron_outputs);
+    rows(neu_state, out.neurons, neu_l.state_size, neu_l.h, out.neuron_memory, out.neuron_h);
+    rows(syn_state, out.synapses, syn_l.state_size, syn_l.h, out.synapse_memory, out.synapse_h);
+    return true;
   }
 
  private:

@@ -1,0 +1,200 @@
+#include "maze_trace.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "run.hpp"
+#include "tasks/tasks.hpp"
+
+namespace enu {
+namespace {
+
+bool is_maze(const std::string& task) { return task == "tmaze" || task == "double_tmaze"; }
+
+const char* action_name(int action) {
+  switch (action) {
+    case kForward: return "forward";
+    case kTurnLeft: return "left";
+    case kTurnRight: return "right";
+    default: return "none";
+  }
+}
+
+// Shortest round-trip text for CSV values.
+std::string number(float value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", double(value));
+  return text;
+}
+
+}  // namespace
+
+std::string maze_layout(const MazeGeometry& maze) {
+  std::string text;
+  for (int r = 0; r < maze.rows; ++r) {
+    for (int c = 0; c < maze.cols; ++c) {
+      const int e = maze.end_at(r, c);
+      char cell = maze.open(r, c) ? '.' : '#';
+      if (e >= 0) cell = char('0' + e);
+      if (r == maze.start_row && c == maze.centre_col) cell = 'S';
+      text += cell;
+      text += c + 1 < maze.cols ? ' ' : '\n';
+    }
+  }
+  return text;
+}
+
+std::string render_maze(const MazeLifetime& lifetime) {
+  static const char kArrow[4] = {'^', '>', 'v', '<'};
+  const MazeGeometry& maze = lifetime.maze;
+  std::string grid = maze_layout(maze);
+  const size_t line = size_t(2 * maze.cols);  // characters per grid line, newline included
+  auto put = [&](int r, int c, char cell) { grid[size_t(r) * line + size_t(2 * c)] = cell; };
+  for (int e = 0; e < maze.end_count; ++e) {
+    const int item = lifetime.item[e];
+    put(maze.end_row[e], maze.end_col[e], item == kFood ? 'F' : item == kPoison ? 'P' : 'E');
+  }
+  put(lifetime.row, lifetime.col, lifetime.alive ? kArrow[lifetime.heading & 3] : 'X');
+
+  char status[160];
+  std::snprintf(status, sizeof status, "energy %.2f  reward %+g  action %s  (food %d, poison %d, swaps %d)\n",
+                double(lifetime.energy), double(lifetime.reward), action_name(lifetime.action), lifetime.food_eaten,
+                lifetime.poison_eaten, lifetime.swaps);
+  std::string events;
+  auto add = [&](const std::string& event) { events += (events.empty() ? "" : ", ") + event; };
+  if (lifetime.ate_food) add("ate food at end " + std::to_string(lifetime.end_reached));
+  if (lifetime.ate_poison) {
+    add("ate poison at end " + std::to_string(lifetime.end_reached) + (lifetime.forgiven ? " (forgiven)" : ""));
+  }
+  if (!lifetime.ate_food && !lifetime.ate_poison && lifetime.end_reached >= 0) {
+    add("empty end " + std::to_string(lifetime.end_reached));
+  }
+  if (lifetime.swapped) add("swap: food now at end " + std::to_string(lifetime.food_end));
+  if (lifetime.died) add("died");
+  return grid + status + "events: " + (events.empty() ? "-" : events) + "\n";
+}
+
+MazeTraceWriter::MazeTraceWriter(std::ostream& lifetime_csv, std::ostream* states_csv)
+    : lifetime_csv_(lifetime_csv), states_csv_(states_csv) {
+  lifetime_csv_ << "step,row,col,heading,action,end,reward,energy,food,poison,forgiven,swap,died,food_end,"
+                   "poison_end\n";
+}
+
+void MazeTraceWriter::step(int step, const MazeLifetime& l, const ModelState* model) {
+  lifetime_csv_ << step << ',' << l.row << ',' << l.col << ',' << l.heading << ',' << l.action << ','
+                << l.end_reached << ',' << number(l.reward) << ',' << number(l.energy) << ',' << int(l.ate_food)
+                << ',' << int(l.ate_poison) << ',' << int(l.forgiven) << ',' << int(l.swapped) << ','
+                << int(l.died) << ',' << l.food_end << ',' << l.poison_end << '\n';
+  if (!states_csv_ || !model) return;
+  std::ostream& out = *states_csv_;
+  if (!states_header_) {
+    // Wide: one column per value, named so that a plot can group them by prefix.
+    out << "step";
+    for (int n = 0; n < model->neurons; ++n)
+      for (int c = 0; c < model->channels; ++c) out << ",neuron" << n << "_out" << c;
+    for (int n = 0; n < model->neurons; ++n)
+      for (int m = 0; m < model->neuron_memory; ++m) out << ",neuron" << n << "_h" << m;
+    for (int j = 0; j < model->synapses; ++j)
+      for (int m = 0; m < model->synapse_memory; ++m) out << ",synapse" << j << "_h" << m;
+    out << '\n';
+    states_header_ = true;
+  }
+  out << step;
+  for (const std::vector<float>* values : {&model->neuron_outputs, &model->neuron_h, &model->synapse_h})
+    for (float v : *values) out << ',' << number(v);
+  out << '\n';
+}
+
+float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set,
+                          const MazeStepCallback& on_step) {
+  if (!is_maze(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
+  const auto task = make_task(config.task);
+  const ObservationShape shape = task->observation_shape();
+  auto runner = make_reference_runner(config.model_spec(), shape, 1);
+  auto env = task->make_environment(1);
+  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, 1);  // the centre's member id, as in evaluation
+  env->reset(set, 0, 1);
+  std::vector<float> observations(size_t(shape.sources) * shape.channels), actions(size_t(task->action_count()));
+  ModelState state;
+  const MazeLifetime& lifetime = *maze_lifetime(*env, 0);
+  for (int step = 0; step < task->steps(); ++step) {
+    env->observe(step, observations.data());
+    runner->step(observations.data(), actions.data());
+    env->act(step, actions.data());
+    runner->read_state(0, state);
+    on_step(step, lifetime, state);
+    if (!lifetime.alive) break;  // a dead lifetime changes no more
+  }
+  float fitness = 0.0f;
+  env->fitness(&fitness);
+  return fitness;
+}
+
+std::string write_maze_trace(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir) {
+  const std::filesystem::path dir(run_dir);
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  const MazeGeometry maze = MazeGeometry::of(config.task.maze, config.task.name == "double_tmaze");
+  std::ofstream layout(dir / "maze_layout.txt"), lifetime_csv(dir / "maze_lifetime.csv"),
+      states_csv(dir / "network_states.csv");
+  layout << maze_layout(maze);
+  MazeTraceWriter writer(lifetime_csv, &states_csv);
+  int steps = 0, food = 0, poison = 0, swaps = 0;
+  const float fitness =
+      trace_maze_lifetime(config, theta, set, [&](int step, const MazeLifetime& l, const ModelState& state) {
+        writer.step(step, l, &state);
+        steps = step + 1;
+        food = l.food_eaten;
+        poison = l.poison_eaten;
+        swaps = l.swaps;
+      });
+  for (const auto* out : {&layout, &lifetime_csv, &states_csv}) {
+    if (!*out) throw Error("cannot write the maze trace into " + run_dir);
+  }
+  char line[200];
+  std::snprintf(line, sizeof line, "traced held-out lifetime: %d steps, food %d, poison %d, swaps %d, fitness %.4g",
+                steps, food, poison, swaps, double(fitness));
+  return line;
+}
+
+void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, std::ostream& out,
+                         const WatchOptions& options) {
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  const int steps = config.task.maze.steps;
+  const auto pause = options.fps > 0.0 ? std::chrono::duration<double>(1.0 / options.fps)
+                                       : std::chrono::duration<double>(0.0);
+  auto show = [&](const std::string& header, const MazeLifetime& l) {
+    if (options.tty) out << "\x1b[H\x1b[2J";  // cursor home, clear screen
+    out << header << '\n' << render_maze(l);
+    if (!options.tty) out << '\n';
+    out.flush();
+    if (pause.count() > 0.0) std::this_thread::sleep_for(pause);
+  };
+  const std::string title = config.task.name + ", held-out lifetime 0 of run seed " + std::to_string(config.run.seed);
+  // The lifetime before its first step.
+  MazeLifetime start;
+  start.start(config.task.maze, config.task.name == "double_tmaze", lifetime_rng(set.seed, set.generation, 0));
+  show(title + "  step 0/" + std::to_string(steps), start);
+  int last = 0, food = 0, poison = 0, swaps = 0;
+  bool died = false;
+  const float fitness =
+      trace_maze_lifetime(config, theta, set, [&](int step, const MazeLifetime& l, const ModelState&) {
+        show(title + "  step " + std::to_string(step + 1) + "/" + std::to_string(steps), l);
+        last = step + 1;
+        food = l.food_eaten;
+        poison = l.poison_eaten;
+        swaps = l.swaps;
+        died = !l.alive;
+      });
+  char line[200];
+  std::snprintf(line, sizeof line, "lifetime %s after %d steps: food %d, poison %d, swaps %d, fitness %.4g\n",
+                died ? "ended (died)" : "complete", last, food, poison, swaps, double(fitness));
+  out << line;
+  out.flush();
+}
+
+}  // namespace enu

@@ -127,16 +127,11 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
   if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.
-  const Checkpoint best = load_checkpoint(checkpoint_path(run_dir, "best"));
-  const FitnessStats stats =
-      evaluate_centre(*evaluator, best.state.theta, held_out_lifetimes(config.run.seed, config.run.eval_lifetimes));
-  std::ofstream(fs::path(run_dir) / "summary.yaml")
-      << "generations: " << summary.generations << "\nbest_generation: " << best.best_generation
-      << "\nheld_out_fitness_mean: " << stats.mean << "\nheld_out_fitness_std: " << stats.std
-      << "\nheld_out_lifetimes: " << stats.lifetimes << "\nwall_seconds: " << summary.seconds << "\n";
+  const RunResult result = finish_run(run_dir, config, *evaluator, summary);
   std::printf("best centre (generation %llu): held-out fitness %.6g +- %.3g over %d lifetimes\n",
-              (unsigned long long)best.best_generation, stats.mean, stats.std, stats.lifetimes);
-  if (!is_objective_task(config.task.name)) analyze_run(config, best.state.theta, run_dir);
+              (unsigned long long)result.best.best_generation, result.held_out.mean, result.held_out.std,
+              result.held_out.lifetimes);
+  if (!is_objective_task(config.task.name)) analyze_run(config, result.best.state.theta, run_dir);
   return 0;
 }
 

@@ -44,6 +44,7 @@ MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_free(&node);
+  last_heard_.assign(size_t(size_), now_seconds());
   watchdog_ = std::thread([this] { watch(); });
   agree("binary build", build_id());
 }
@@ -55,6 +56,9 @@ MpiCommunicator::~MpiCommunicator() {
   }
   changed_.notify_all();
   watchdog_.join();
+  // Heartbeats still in flight to rank 0 are received before MPI ends.
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank_ == 0) heartbeat();
   MPI_Finalize();
 }
 
@@ -80,23 +84,65 @@ void MpiCommunicator::disarm() {
   armed_ = false;
 }
 
+constexpr int kHeartbeatTag = 7102;
+constexpr double kHeartbeatSeconds = 0.25;
+
+void MpiCommunicator::heartbeat() {
+  if (rank_ != 0) {
+    check(MPI_Send(nullptr, 0, MPI_BYTE, 0, kHeartbeatTag, MPI_COMM_WORLD), "MPI_Send");
+    return;
+  }
+  for (;;) {
+    int waiting = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, kHeartbeatTag, MPI_COMM_WORLD, &waiting, &status), "MPI_Iprobe");
+    if (!waiting) return;
+    check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, kHeartbeatTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+    last_heard_[size_t(status.MPI_SOURCE)] = now_seconds();
+  }
+}
+
+std::string MpiCommunicator::silent_ranks(double now) const {
+  std::string silent;
+  for (int r = 1; r < size_; ++r) {
+    if (now - last_heard_[size_t(r)] > 8 * kHeartbeatSeconds) {
+      silent += (silent.empty() ? "" : ", ") + std::to_string(r);
+    }
+  }
+  return silent;
+}
+
 void MpiCommunicator::watch() {
+  // Beats every kHeartbeatSeconds; between beats, sleeps until the next beat or
+  // the armed deadline, whichever comes first.
   std::unique_lock<std::mutex> lock(mutex_);
+  double next_beat = 0.0;
   while (!stopping_) {
-    if (!armed_) {
+    const double now = now_seconds();
+    if (now >= next_beat && size_ > 1) {
+      lock.unlock();
+      heartbeat();
+      lock.lock();
+      next_beat = now + kHeartbeatSeconds;
+    }
+    if (armed_ && now >= deadline_) {
+      // A frozen process cannot name itself; rank 0 names the ranks it stopped hearing from.
+      const std::string silent = rank_ == 0 ? silent_ranks(now) : "";
+      std::fprintf(stderr,
+                   "enu: rank %d of %d: %s did not finish within %.0f s (run.mpi_timeout_seconds = %g)%s%s; "
+                   "aborting the whole job\n",
+                   rank_, size_, armed_what_.c_str(), armed_limit_, timeout_,
+                   silent.empty() ? "" : "; silent (stopped or frozen): rank ", silent.c_str());
+      abort(124);
+    }
+    double wake = size_ > 1 ? next_beat : INFINITY;
+    if (armed_) wake = std::min(wake, deadline_);
+    if (std::isinf(wake)) {
       changed_.wait(lock);
-      continue;
+    } else {
+      changed_.wait_for(lock, std::chrono::duration<double>(std::max(0.0, wake - now_seconds())));
     }
-    const double left = deadline_ - now_seconds();
-    if (left > 0.0) {
-      changed_.wait_for(lock, std::chrono::duration<double>(left));
-      continue;
-    }
-    std::fprintf(stderr,
-                 "enu: rank %d of %d: %s did not finish within %.0f s (run.mpi_timeout_seconds = %g); "
-                 "aborting the whole job\n",
-                 rank_, size_, armed_what_.c_str(), armed_limit_, timeout_);
-    abort(124);
   }
 }
 
@@ -115,40 +161,6 @@ void MpiCommunicator::agree(const std::string& what, const std::string& value) {
                           " runs a different " + what + " than rank 0" + hashes +
                           "; every rank must run the same binary, config and checkpoint");
   }
-}
-
-void MpiCommunicator::await_arrivals(const std::string& what) {
-  // Each rank reports to rank 0 before the collective, so that a rank that hung
-  // or was stopped can be named: a collective only says that someone is missing.
-  constexpr int kArrivalTag = 7101;
-  if (rank_ != 0) {
-    check(MPI_Send(nullptr, 0, MPI_BYTE, 0, kArrivalTag, MPI_COMM_WORLD), "MPI_Send");
-    return;
-  }
-  std::vector<MPI_Request> arrivals(size_t(size_), MPI_REQUEST_NULL);
-  for (int r = 1; r < size_; ++r) {
-    check(MPI_Irecv(nullptr, 0, MPI_BYTE, r, kArrivalTag, MPI_COMM_WORLD, &arrivals[size_t(r)]), "MPI_Irecv");
-  }
-  const double limit = timeout_ > 0.0 ? timeout_ + std::max(1.0, 0.05 * timeout_) : INFINITY;
-  const double deadline = now_seconds() + limit;
-  for (;;) {
-    int all_arrived = 0;
-    check(MPI_Testall(size_, arrivals.data(), &all_arrived, MPI_STATUSES_IGNORE), "MPI_Testall");
-    if (all_arrived) return;
-    if (now_seconds() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  std::string missing;
-  for (int r = 1; r < size_; ++r) {
-    int arrived = 0;
-    if (arrivals[size_t(r)] != MPI_REQUEST_NULL) MPI_Test(&arrivals[size_t(r)], &arrived, MPI_STATUS_IGNORE);
-    if (arrivals[size_t(r)] != MPI_REQUEST_NULL && !arrived) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
-  }
-  std::fprintf(stderr,
-               "enu: rank %d of %d: rank(s) %s did not arrive within %.0f s (run.mpi_timeout_seconds = %g) while "
-               "%s; they hung or were stopped; aborting the whole job\n",
-               rank_, size_, missing.c_str(), limit, timeout_, what.c_str());
-  abort(124);
 }
 
 bool MpiCommunicator::any(bool flag) {

@@ -64,12 +64,9 @@ class MpiCommunicator final : public Communicator {
     body();
   }
 
-  /// A collective under the watchdog, preceded by the arrival check that lets
-  /// rank 0 name a rank that never comes (every collective goes through here,
-  /// in the same order on every rank).
+  /// A collective under the watchdog (every collective goes through here).
   template <class Body>
   void collective(const std::string& what, double grace, Body&& body) {
-    await_arrivals(what);
     watched(what, grace, body);
   }
 
@@ -80,9 +77,10 @@ class MpiCommunicator final : public Communicator {
   static std::string build_id();
 
  private:
-  /// Rank 0 waits (up to the timeout) for every rank to report before the fitness
-  /// exchange, and names the ranks that do not.
-  void await_arrivals(const std::string& what);
+  /// The watchdog thread's beat: other ranks tell rank 0 they are alive; rank 0
+  /// records when it last heard from each, to name a rank that froze.
+  void heartbeat();
+  std::string silent_ranks(double now) const;
   void arm(const std::string& what, double grace);
   void disarm();
   void watch();
@@ -97,6 +95,7 @@ class MpiCommunicator final : public Communicator {
   std::condition_variable changed_;
   bool armed_ = false, stopping_ = false;
   double deadline_ = 0.0;  // steady-clock seconds
+  std::vector<double> last_heard_;  // rank 0: when each rank's last heartbeat arrived
   std::string armed_what_;
   double armed_limit_ = 0.0;
   std::thread watchdog_;

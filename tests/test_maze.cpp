@@ -4,6 +4,8 @@
 // evaluator, and the maze configs.
 #include <gtest/gtest.h>
 
+#include "maze_scripting.hpp"
+
 #include <cmath>
 #include <set>
 #include <string>
@@ -17,6 +19,9 @@
 namespace enu {
 namespace {
 
+using testing_support::act;
+using testing_support::place;
+
 /// A fixed-order config (no permutation), so scripted tests can read inputs directly.
 MazeConfig plain_config() {
   MazeConfig config;
@@ -28,21 +33,6 @@ MazeLifetime started(const MazeConfig& config, bool double_maze, int lifetime = 
   MazeLifetime lt;
   lt.start(config, double_maze, lifetime_rng(seed, 0, lifetime));
   return lt;
-}
-
-/// Puts the food at end `food`, the poison at `poison`, the rest empty.
-void place(MazeLifetime& lt, int food, int poison) {
-  for (int& item : lt.item) item = kEmpty;
-  lt.food_end = food;
-  lt.poison_end = poison;
-  lt.item[food] = kFood;
-  lt.item[poison] = kPoison;
-}
-
-void act(MazeLifetime& lt, const MazeConfig& config, int action) {
-  float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
-  outputs[action] = 1.0f;
-  lt.act(config, outputs);
 }
 
 /// The actions that take an agent from the start to end `e` (published sizes).

@@ -4,6 +4,8 @@
 // analysis of a run end to end.
 #include <gtest/gtest.h>
 
+#include "maze_scripting.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -22,13 +24,10 @@
 namespace enu {
 namespace {
 
-// ---- scripted lifetimes ----------------------------------------------------------
+using testing_support::act;
+using testing_support::place;
 
-void act(MazeLifetime& lt, const MazeConfig& config, int action) {
-  float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
-  outputs[action] = 1.0f;
-  lt.act(config, outputs);
-}
+// ---- scripted lifetimes ----------------------------------------------------------
 
 /// A tmaze lifetime with the food at end `food` (0 west, 1 east), the poison at the other.
 MazeLifetime tmaze_with_food_at(const MazeConfig& config, int food) {

@@ -4,6 +4,8 @@
 // replay of its actions), the runner's state view, and --watch's frames.
 #include <gtest/gtest.h>
 
+#include "maze_scripting.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,19 +23,8 @@
 namespace enu {
 namespace {
 
-void act(MazeLifetime& lt, const MazeConfig& config, int action) {
-  float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
-  outputs[action] = 1.0f;
-  lt.act(config, outputs);
-}
-
-void place(MazeLifetime& lt, int food, int poison) {
-  for (int& item : lt.item) item = kEmpty;
-  lt.food_end = food;
-  lt.poison_end = poison;
-  lt.item[food] = kFood;
-  lt.item[poison] = kPoison;
-}
+using testing_support::act;
+using testing_support::place;
 
 /// A CSV as rows of name -> value.
 std::vector<std::map<std::string, double>> parse_csv(const std::string& text) {

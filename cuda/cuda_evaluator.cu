@@ -5,6 +5,7 @@
 
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
+#include "enu/maze_tasks.hpp"
 #include "population_kernels.cuh"
 
 namespace enu {
@@ -49,6 +50,8 @@ void check_free(size_t bytes, size_t held, const std::string& what) {
   }
 }
 
+bool is_maze(const std::string& task) { return task == "tmaze" || task == "double_tmaze"; }
+
 cuda::DeviceTask device_task_for(const TaskConfig& task) {
   cuda::DeviceTask t;
   if (task.name == "iaf") {
@@ -62,8 +65,15 @@ cuda::DeviceTask device_task_for(const TaskConfig& task) {
     t.complex_rule = task.name == "stdp_complex";
     t.steps = task.stdp.steps;
     t.shape = ObservationShape{1, 4};
+  } else if (is_maze(task.name)) {
+    t.kind = cuda::DeviceTask::Kind::maze;
+    t.maze = task.maze;
+    t.double_maze = task.name == "double_tmaze";
+    t.steps = task.maze.steps;
+    t.shape = ObservationShape{kMazeSources, kMazeChannels};
   } else {
-    throw Error("--backend cuda: task '" + task.name + "' has no CUDA version yet (iaf, stdp, stdp_complex have)");
+    throw Error("--backend cuda: task '" + task.name +
+                "' has no CUDA version yet (iaf, stdp, stdp_complex, tmaze, double_tmaze have)");
   }
   return t;
 }
@@ -88,42 +98,80 @@ cuda::DeviceNetwork device_network(const NetworkSpec& spec, DeviceBuffer<int>& p
   return net;
 }
 
+/// The model on the device: a single cell, or a network with its `pre` table
+/// uploaded; checks the sizes against the kernels and the device once.
+class DeviceModel {
+ public:
+  DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, cudaStream_t stream) : model_(model) {
+    const std::string name = task.kind == cuda::DeviceTask::Kind::maze ? "the maze task" : "this task";
+    if (!is_network()) {
+      if (task.kind == cuda::DeviceTask::Kind::maze) throw Error("--backend cuda: " + name + " takes a network");
+      check_cell(model.cell, "single");
+      if (model.cell.inputs < task.shape.channels) {
+        throw Error("--backend cuda: the cell has " + std::to_string(model.cell.inputs) + " inputs, " + name +
+                    " needs " + std::to_string(task.shape.channels));
+      }
+      check_shared(cuda::single_unit_shared_bytes(model.cell), "a member's parameters and lifetime scratch");
+      return;
+    }
+    if (task.kind != cuda::DeviceTask::Kind::maze && task.kind != cuda::DeviceTask::Kind::replay) {
+      throw Error("--backend cuda: " + name + " takes a single cell, not a network");
+    }
+    net_ = device_network(model.network, pre_, stream);
+    if (task.shape.sources != net_.inputs || task.shape.channels > net_.channels) {
+      throw Error("--backend cuda: the network has " + std::to_string(net_.inputs) + " inputs of " +
+                  std::to_string(net_.channels) + " channels; " + name + " gives " +
+                  std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
+    }
+    check_shared(cuda::network_shared_bytes(net_, model.param_count(), task.shape.sources * task.shape.channels),
+                 "a member's parameters and the network's signals");
+  }
+
+  bool is_network() const { return model_.kind == ModelSpec::Kind::network; }
+  /// Device floats one (member, lifetime) needs beyond the fitness: the network's cell states.
+  size_t state_floats() const { return is_network() ? cuda::network_state_floats(net_) : 0; }
+
+  void launch(const Population& pop, const LifetimeSet& lifetimes, const cuda::DeviceTask& task,
+              cuda::DeviceBuffer<float>& state, float* fitness, cudaStream_t stream) const {
+    if (!is_network()) return cuda::launch_single_unit(model_.cell, pop, lifetimes, task, fitness, stream);
+    state.resize(state_floats() * pop.size * lifetimes.count);
+    cuda::launch_network(net_, pop, lifetimes, task, state.data(), fitness, stream);
+  }
+
+ private:
+  ModelSpec model_;
+  DeviceBuffer<int> pre_;
+  cuda::DeviceNetwork net_;
+};
+
 class CudaEvaluator final : public Evaluator {
  public:
-  CudaEvaluator(const ModelSpec& model, const TaskConfig& task) : model_(model), task_(device_task_for(task)) {
-    current_device();
-    if (model.kind != ModelSpec::Kind::cell) {
-      throw Error("--backend cuda: task '" + task.name + "' takes a single cell, not a network");
-    }
-    check_cell(model.cell, "single");
-    if (model.cell.inputs < task_.shape.channels) {
-      throw Error("--backend cuda: the cell has " + std::to_string(model.cell.inputs) + " inputs, the task needs " +
-                  std::to_string(task_.shape.channels));
-    }
-    check_shared(cuda::single_unit_shared_bytes(model.cell), "a member's parameters and lifetime scratch");
-  }
+  CudaEvaluator(const ModelSpec& model, const TaskConfig& task)
+      : task_(device_task_for(task)), device_index_(current_device()), device_(model, task_, stream_) {}
 
   std::string name() const override { return "cuda"; }
 
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
     const size_t results = size_t(pop.size) * lifetimes.count;
-    check_free((pop.param_count + results) * sizeof(float), (centre_.size() + fitness_.size()) * sizeof(float),
+    check_free((pop.param_count + results * (1 + device_.state_floats())) * sizeof(float),
+               (centre_.size() + fitness_.size() + state_.size()) * sizeof(float),
                "a population of " + std::to_string(pop.size) + " members x " + std::to_string(lifetimes.count) +
                    " lifetimes");
     centre_.upload(pop.centre, pop.param_count, stream_);
     fitness_.resize(results);
     Population device_pop = pop;
     device_pop.centre = centre_.data();
-    cuda::launch_single_unit(model_.cell, device_pop, lifetimes, task_, fitness_.data(), stream_);
+    device_.launch(device_pop, lifetimes, task_, state_, fitness_.data(), stream_);
     fitness_.download(fitness, results, stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
 
  private:
-  ModelSpec model_;
   cuda::DeviceTask task_;
+  int device_index_;           // checked first: no device gives its reason, not a failed stream
   cuda::OwnedStream stream_;
-  DeviceBuffer<float> centre_, fitness_;
+  DeviceModel device_;
+  DeviceBuffer<float> centre_, fitness_, state_;
 };
 
 }  // namespace
@@ -135,13 +183,16 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
                                const std::vector<float>& observations, int steps, const LifetimeSet& set) {
   current_device();
-  const int action_count = model.action_count();
   const size_t obs_size = size_t(shape.sources) * shape.channels;
   if (theta.size() != model.param_count() || observations.size() != size_t(set.count) * steps * obs_size) {
     throw Error("cuda_replay: theta or observations do not match the model and the lifetimes");
   }
+  if (model.kind == ModelSpec::Kind::cell && shape.sources != 1) {
+    throw Error("cuda_replay: a single cell takes one source of at most I channels");
+  }
   cuda::OwnedStream stream;
-  DeviceBuffer<float> centre, obs, actions(size_t(set.count) * steps * action_count), fitness(size_t(set.count));
+  DeviceBuffer<float> centre, obs, actions(size_t(set.count) * steps * model.action_count()), fitness(size_t(set.count));
+  DeviceBuffer<float> state;
   centre.upload(theta.data(), theta.size(), stream);
   obs.upload(observations.data(), observations.size(), stream);
   cuda::DeviceTask task;
@@ -150,26 +201,38 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   task.shape = shape;
   task.observations = obs.data();
   task.actions = actions.data();
+  const DeviceModel device(model, task, stream);
   const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
-  if (model.kind == ModelSpec::Kind::cell) {
-    if (shape.sources != 1 || shape.channels > model.cell.inputs) {
-      throw Error("cuda_replay: a single cell takes one source of at most I channels");
-    }
-    check_cell(model.cell, "single");
-    check_shared(cuda::single_unit_shared_bytes(model.cell), "the cell");
-    cuda::launch_single_unit(model.cell, pop, set, task, fitness.data(), stream);
-  } else {
-    if (shape.sources != model.network.topology.inputs || shape.channels > model.network.channels) {
-      throw Error("cuda_replay: observations must have one source per network input and at most C channels");
-    }
-    DeviceBuffer<int> pre;
-    const cuda::DeviceNetwork net = device_network(model.network, pre, stream);
-    check_shared(cuda::network_shared_bytes(net, theta.size(), int(obs_size)), "the network's parameters");
-    DeviceBuffer<float> state(cuda::network_state_floats(net) * set.count);
-    cuda::launch_network(net, pop, set, task, state.data(), fitness.data(), stream);
-  }
+  device.launch(pop, set, task, state, fitness.data(), stream);
   std::vector<float> out(actions.size());
   actions.download(out.data(), out.size(), stream);
+  ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
+  return out;
+}
+
+DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task_config, const std::vector<float>& theta,
+                            const LifetimeSet& set) {
+  current_device();
+  cuda::DeviceTask task = device_task_for(task_config);
+  if (task.kind != cuda::DeviceTask::Kind::maze) throw Error("cuda_record: records the maze tasks only");
+  if (theta.size() != model.param_count()) throw Error("cuda_record: theta does not match the model");
+  cuda::OwnedStream stream;
+  const size_t step_count = size_t(set.count) * task.steps;
+  DeviceBuffer<float> centre, observations(step_count * kMazeSources * kMazeChannels),
+      actions(step_count * kMazeActions), fitness(size_t(set.count)), state;
+  centre.upload(theta.data(), theta.size(), stream);
+  task.observations_out = observations.data();
+  task.actions = actions.data();
+  const DeviceModel device(model, task, stream);
+  const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
+  device.launch(pop, set, task, state, fitness.data(), stream);
+  DeviceRecording out;
+  out.observations.resize(observations.size());
+  out.actions.resize(actions.size());
+  out.fitness.resize(fitness.size());
+  observations.download(out.observations.data(), out.observations.size(), stream);
+  actions.download(out.actions.data(), out.actions.size(), stream);
+  fitness.download(out.fitness.data(), out.fitness.size(), stream);
   ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
   return out;
 }

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "cuda_check.cuh"
+#include "enu/maze_tasks.hpp"
 #include "enu/network.hpp"
 #include "enu/single_unit_tasks.hpp"
 
@@ -166,6 +167,43 @@ struct StdpKernelTask {
     }
   }
   __device__ void act(int step, const float* actions, bool) { life.act(step, actions[0]); }
+  __device__ float fitness() const { return life.fitness(config); }
+};
+
+/// A maze lifetime; with `observations_out` / `actions_out` set (the recording
+/// parity test), the writer also stores every step's observation and read-out
+/// for lifetimes of the first member.
+struct MazeKernelTask {
+  MazeConfig config;
+  bool double_maze;
+  float* observations_out;
+  float* actions_out;
+  int steps;
+  MazeLifetime life;
+  int lifetime = 0;
+  bool record = false;
+  __device__ void start(const LifetimeSet& set, int e) {
+    lifetime = e;
+    record = blockIdx.y == 0;
+    life.start(config, double_maze, lifetime_rng(set.seed, set.generation, e));
+  }
+  __device__ void observe(int step, float* observation, bool writer) {
+    if (!writer) return;  // only the writer's copy is stepped: observations and actions live in shared memory
+    constexpr int kSize = kMazeSources * kMazeChannels;
+    float seen[kSize];
+    life.observe(seen);
+    for (int i = 0; i < kSize; ++i) observation[i] = seen[i];
+    if (record && observations_out) {
+      for (int i = 0; i < kSize; ++i) observations_out[(size_t(lifetime) * steps + step) * kSize + i] = seen[i];
+    }
+  }
+  __device__ void act(int step, const float* outputs, bool writer) {
+    if (!writer) return;
+    if (record && actions_out) {
+      for (int a = 0; a < kMazeActions; ++a) actions_out[(size_t(lifetime) * steps + step) * kMazeActions + a] = outputs[a];
+    }
+    life.act(config, outputs);
+  }
   __device__ float fitness() const { return life.fitness(config); }
 };
 
@@ -338,15 +376,31 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
 
 // ---- dispatch on the task ---------------------------------------------------------------
 
+ReplayKernelTask replay_task(const DeviceTask& task, int action_count) {
+  return ReplayKernelTask{task.observations, task.actions, task.steps, task.shape.sources * task.shape.channels,
+                          action_count};
+}
+
 /// Calls launch(kernel_task) with the kernel-side form of a single-unit task.
 template <class Launch>
-void with_kernel_task(const DeviceTask& task, int action_count, Launch&& launch) {
+void with_single_unit_task(const DeviceTask& task, int action_count, Launch&& launch) {
   switch (task.kind) {
     case DeviceTask::Kind::iaf: return launch(IafKernelTask{task.iaf, {}});
     case DeviceTask::Kind::stdp: return launch(StdpKernelTask{task.stdp, task.complex_rule, {}});
-    case DeviceTask::Kind::replay:
-      return launch(ReplayKernelTask{task.observations, task.actions, task.steps,
-                                     task.shape.sources * task.shape.channels, action_count});
+    case DeviceTask::Kind::replay: return launch(replay_task(task, action_count));
+    case DeviceTask::Kind::maze: throw Error("CUDA backend: the maze tasks take a network, not a single cell");
+  }
+}
+
+/// Calls launch(kernel_task) with the kernel-side form of a network task.
+template <class Launch>
+void with_network_task(const DeviceTask& task, int action_count, Launch&& launch) {
+  switch (task.kind) {
+    case DeviceTask::Kind::maze:
+      return launch(MazeKernelTask{task.maze, task.double_maze, task.observations_out, task.actions, task.steps, {}});
+    case DeviceTask::Kind::replay: return launch(replay_task(task, action_count));
+    case DeviceTask::Kind::iaf:
+    case DeviceTask::Kind::stdp: throw Error("CUDA backend: the single-unit tasks take a single cell, not a network");
   }
 }
 
@@ -368,7 +422,7 @@ void launch_single_unit(const CellSpec& cell, const Population& pop, const Lifet
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid((lifetimes.count + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock, pop.size);
   const size_t shared = single_unit_shared_bytes(cell);
-  with_kernel_task(task, cell.outputs, [&](auto kernel_task) {
+  with_single_unit_task(task, cell.outputs, [&](auto kernel_task) {
     auto* kernel = &single_unit_kernel<decltype(kernel_task)>;
     ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
     kernel<<<grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream>>>(cell, pop, lifetimes, kernel_task, task.steps,
@@ -382,16 +436,13 @@ void launch_network(const DeviceNetwork& net, const Population& pop, const Lifet
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid(lifetimes.count, pop.size);
   const size_t shared = network_shared_bytes(net, pop.param_count, task.shape.sources * task.shape.channels);
-  // Network tasks (the mazes) arrive with their own kernel tasks; until then a
-  // network runs replays only.
-  if (task.kind != DeviceTask::Kind::replay) throw Error("CUDA network kernels run replays only (no network task yet)");
-  const ReplayKernelTask replay{task.observations, task.actions, task.steps, task.shape.sources * task.shape.channels,
-                                net.outputs};
-  auto* kernel = &network_kernel<ReplayKernelTask>;
-  ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
-  kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, replay, task.steps, task.shape,
-                                                                 state, fitness);
-  ENU_CUDA_CHECK_LAUNCH();
+  with_network_task(task, net.outputs, [&](auto kernel_task) {
+    auto* kernel = &network_kernel<decltype(kernel_task)>;
+    ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+    kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, kernel_task, task.steps,
+                                                                   task.shape, state, fitness);
+    ENU_CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace enu::cuda

@@ -15,16 +15,20 @@
 namespace enu::cuda {
 
 /// What runs inside the kernel each lifetime: a task's environment, or a replay
-/// of given observations (actions recorded) for the parity tests.
+/// of given observations (actions recorded) for the parity tests. Single units
+/// take iaf, stdp and replay; networks take maze and replay.
 struct DeviceTask {
-  enum class Kind { iaf, stdp, replay } kind = Kind::replay;
+  enum class Kind { iaf, stdp, maze, replay } kind = Kind::replay;
   IafConfig iaf;
   StdpConfig stdp;
   bool complex_rule = false;
+  MazeConfig maze;
+  bool double_maze = false;
   int steps = 0;
   ObservationShape shape;
-  const float* observations = nullptr;  // replay: [lifetimes x steps x sources x channels]
-  float* actions = nullptr;             // replay: [lifetimes x steps x action_count]
+  const float* observations = nullptr;  // replay: [lifetimes x steps x sources x channels], read
+  float* actions = nullptr;             // replay, and maze if set: [lifetimes x steps x action_count], written
+  float* observations_out = nullptr;    // maze, if set: [lifetimes x steps x sources x channels], written
 };
 
 /// The network's topology and cells in plain device-friendly form.

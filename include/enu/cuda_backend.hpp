@@ -17,11 +17,12 @@ int cuda_device_count(std::string* reason);
 /// Makes device `index` current for this process (an MPI rank picks its own GPU).
 void cuda_use_device(int index);
 
-/// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on `model`
-/// (a cell). One launch evaluates a whole population: each member's parameters
-/// are regenerated on the device from the centre and its Philox noise, and the
-/// task's lifetimes run inside the kernel. Throws enu::Error when there is no
-/// device, the task has no CUDA version, or the sizes exceed what the kernels take.
+/// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on a cell,
+/// or a maze task (tmaze, double_tmaze) on a network. One launch evaluates a
+/// whole population: each member's parameters are regenerated on the device from
+/// the centre and its Philox noise, and the task's lifetimes run inside the
+/// kernel. Throws enu::Error when there is no device, the task has no CUDA
+/// version, or the sizes exceed what the kernels take.
 std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task);
 
 /// Replays hand-made observations through lifetimes 0 .. set.count-1 of one
@@ -31,5 +32,16 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
 /// sources x channels] in `shape`.
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
                                const std::vector<float>& observations, int steps, const LifetimeSet& set);
+
+/// Every step of maze lifetimes 0 .. set.count-1 as the device ran them for one
+/// parameter vector (as the centre): what the agent saw, [lifetimes x steps x
+/// sources x channels], the read-out it acted on, [lifetimes x steps x 3], and
+/// each lifetime's fitness. The CPU replays the read-outs through its own
+/// environment to check that both environments agree step for step.
+struct DeviceRecording {
+  std::vector<float> observations, actions, fitness;
+};
+DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task, const std::vector<float>& theta,
+                            const LifetimeSet& set);
 
 }  // namespace enu

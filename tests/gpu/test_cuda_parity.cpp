@@ -6,10 +6,13 @@
 #include <cmath>
 #include <random>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "cpu_evaluator.hpp"
 #include "enu/cuda_backend.hpp"
+#include "enu/maze_tasks.hpp"
+#include "enu/single_unit_tasks.hpp"
 #include "enu/strategy.hpp"
 #include "runner.hpp"
 #include "tasks/tasks.hpp"
@@ -218,6 +221,78 @@ TEST(CudaParity, EsGenerationMatchesCpu) {
   EXPECT_LT(worst, 1e-5) << "centres after one generation differ: different ranks?";
 }
 
+ModelSpec maze_network(int channels, int memory) {
+  ModelSpec model;
+  model.kind = ModelSpec::Kind::network;
+  model.network = network(kMazeSources, 6, kMazeActions, 8, channels, memory, 1);
+  model.network.output_noise = 0.01f;
+  return model;
+}
+
+// The device's maze lifetimes, replayed on the CPU: the host MazeLifetime fed
+// the device's read-outs must see exactly the device's observations at every
+// step and end with exactly its fitness (same integer moves, same float energy
+// and reward sums); the CPU reference network fed the device's observations
+// must give the device's read-outs.
+TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
+  ENU_REQUIRE_DEVICE();
+  for (const char* name : {"tmaze", "double_tmaze"}) {
+    TaskConfig task;
+    task.name = name;
+    task.maze.steps = 150;
+    const bool double_maze = task.name == "double_tmaze";
+    const ModelSpec model = maze_network(8, 16);
+    const std::vector<float> theta = random_theta(model, 13);
+    const LifetimeSet set{31, 7, 6};
+    const DeviceRecording gpu = cuda_record(model, task, theta, set);
+    const int steps = task.maze.steps, O = kMazeSources * kMazeChannels;
+    for (int e = 0; e < set.count; ++e) {
+      MazeLifetime life;
+      life.start(task.maze, double_maze, lifetime_rng(set.seed, set.generation, e));
+      for (int t = 0; t < steps; ++t) {
+        float seen[kMazeSources * kMazeChannels];
+        life.observe(seen);
+        const size_t at = size_t(e) * steps + t;
+        for (int i = 0; i < O; ++i) {
+          ASSERT_EQ(seen[i], gpu.observations[at * O + i]) << name << " lifetime " << e << " step " << t << " input " << i;
+        }
+        life.act(task.maze, &gpu.actions[at * kMazeActions]);
+      }
+      EXPECT_EQ(life.fitness(task.maze), gpu.fitness[size_t(e)]) << name << " lifetime " << e;
+    }
+    expect_close(gpu.actions,
+                 reference_replay(model, {kMazeSources, kMazeChannels}, theta, gpu.observations, steps, set),
+                 std::string(name) + " read-outs");
+  }
+}
+
+// Whole lifetimes diverge once an argmax near a tie falls the other way, so
+// require nearly every (member, lifetime) to agree and the means to match.
+TEST(CudaParity, MazeTaskFitnessMatchesCpu) {
+  ENU_REQUIRE_DEVICE();
+  for (const char* name : {"tmaze", "double_tmaze"}) {
+    TaskConfig task;
+    task.name = name;
+    task.maze.steps = 150;
+    const ModelSpec model = maze_network(8, 16);
+    const std::vector<float> centre = random_theta(model, 4);
+    const Population pop{centre.data(), centre.size(), 0.05f, 19, 3, 8, false};
+    const LifetimeSet lifetimes{19, 3, 4};
+    std::vector<float> cpu(32), gpu(32);
+    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 4)->evaluate(pop, lifetimes, cpu.data());
+    make_cuda_evaluator(model, task)->evaluate(pop, lifetimes, gpu.data());
+    int equal = 0;
+    double cpu_mean = 0.0, gpu_mean = 0.0;
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      equal += std::abs(gpu[i] - cpu[i]) <= 1e-5f;
+      cpu_mean += cpu[i];
+      gpu_mean += gpu[i];
+    }
+    EXPECT_GE(equal, 30) << name;
+    EXPECT_NEAR(gpu_mean / 32, cpu_mean / 32, 0.05 * std::abs(cpu_mean / 32) + 1e-3) << name;
+  }
+}
+
 // A population the device cannot hold is refused with the size it needs.
 TEST(CudaErrors, PopulationTooLargeSaysHowMuchIsNeeded) {
   ENU_REQUIRE_DEVICE();
@@ -232,6 +307,27 @@ TEST(CudaErrors, PopulationTooLargeSaysHowMuchIsNeeded) {
     FAIL() << "expected enu::Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("MiB of device memory"), std::string::npos) << e.what();
+  }
+}
+
+// A maze task on a single cell, or a single-unit task on a network, is refused
+// by saying what the task takes.
+TEST(CudaErrors, TaskAndModelKindMustMatch) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig maze;
+  maze.name = "tmaze";
+  ModelSpec cell;
+  cell.cell = CellSpec{CellKind::enu, 4, 16, 3, false};
+  TaskConfig stdp;
+  stdp.name = "stdp";
+  for (const auto& [model, task, expected] :
+       {std::tuple{cell, maze, "takes a network"}, std::tuple{maze_network(4, 8), stdp, "takes a single cell"}}) {
+    try {
+      make_cuda_evaluator(model, task);
+      ADD_FAILURE() << task.name << ": expected enu::Error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -11,14 +11,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cpu_evaluator.hpp"
+#include "cpu_peak.hpp"
 #include "enu/evaluator.hpp"
 #include "enu/model.hpp"
 #include "enu/network.hpp"
@@ -34,74 +32,18 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// ---- 1. the machine's FP32 FMA peak --------------------------------------------
-
-using v8 = float __attribute__((vector_size(32)));
-constexpr int kFmaChains = 12;  // > FMA latency x FMA pipes (4 x 2 on Zen 3 and Skylake)
-
-// kFmaChains independent chains acc = acc * a + b on 8-wide vectors: with
-// -march=native -ffp-contract=fast (set on this target) each line is one
-// vfmadd; the loop body holds no other dependent work. Returns the FLOPs done.
-__attribute__((noinline)) double fma_chains(int64_t iterations, float* sink) {
-  v8 acc[kFmaChains];
-  for (int j = 0; j < kFmaChains; ++j) acc[j] = v8{} + float(j) * 1e-3f;
-  const v8 a = v8{} + 0.999999f, b = v8{} + 1e-6f;
-  for (int64_t it = 0; it < iterations; ++it) {
-    for (int j = 0; j < kFmaChains; ++j) acc[j] = acc[j] * a + b;
-  }
-  v8 total{};
-  for (int j = 0; j < kFmaChains; ++j) total += acc[j];
-  float out = 0.0f;
-  for (int l = 0; l < 8; ++l) out += total[l];
-  *sink = out;
-  return 2.0 * 8 * kFmaChains * double(iterations);
-}
-
-// One std::thread per requested core, each running its own chains; returns
-// the FLOPs of all threads together.
-double fma_chains_threaded(int threads, int64_t iterations) {
-  std::vector<float> sinks(size_t(threads) * 16, 0.0f);  // 64 B apart: no false sharing
-  std::vector<double> flops(size_t(threads), 0.0);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    pool.emplace_back([&, t] { flops[size_t(t)] = fma_chains(iterations, &sinks[size_t(t) * 16]); });
-  }
-  flops[0] = fma_chains(iterations, &sinks[0]);
-  for (auto& th : pool) th.join();
-  benchmark::DoNotOptimize(sinks.data());
-  double total = 0.0;
-  for (double f : flops) total += f;
-  return total;
-}
+// ---- 1. the machine's FP32 FMA peak (host/cpu_peak.cpp) ------------------------
 
 constexpr int64_t kFmaIterations = 4'000'000;  // ~0.02 s per thread at ~50 GFLOP/s/core
-
-// Best of several short runs, measured once per thread count and cached: the
-// denominator of every peak_frac counter.
-double measured_peak_gflops(int threads) {
-  static std::mutex mutex;
-  static std::map<int, double> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto found = cache.find(threads);
-  if (found != cache.end()) return found->second;
-  double best = 0.0;
-  for (int trial = 0; trial < 10; ++trial) {
-    const auto start = Clock::now();
-    const double flops = fma_chains_threaded(threads, kFmaIterations);
-    best = std::max(best, flops * 1e-9 / seconds_since(start));
-  }
-  cache[threads] = best;
-  return best;
-}
 
 void BM_FmaPeak(benchmark::State& state) {
   const int threads = int(state.range(0));
   double flops = 0.0;
   const auto start = Clock::now();
-  for (auto _ : state) flops += fma_chains_threaded(threads, kFmaIterations);
+  for (auto _ : state) flops += enu::fma_chains_threaded(threads, kFmaIterations);
   state.counters["GFLOP/s"] = flops * 1e-9 / seconds_since(start);
   // The best-of-10 figure the other benchmarks divide by.
-  state.counters["peak_GFLOP/s"] = measured_peak_gflops(threads);
+  state.counters["peak_GFLOP/s"] = enu::cpu_peak_gflops(threads);
 }
 BENCHMARK(BM_FmaPeak)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->MinTime(0.3);
 
@@ -123,7 +65,7 @@ void report(benchmark::State& state, const Work& work, double seconds, int threa
   state.counters["ticks/s"] = work.cell_steps / seconds;
   state.counters["GFLOP/s"] = gflops;
   if (work.lifetimes > 0) state.counters["lifetimes/s"] = work.lifetimes / seconds;
-  state.counters["peak_frac"] = gflops / measured_peak_gflops(threads);
+  state.counters["peak_frac"] = gflops / enu::cpu_peak_gflops(threads);
 }
 
 enu::ModelSpec single_unit_model() {
@@ -148,13 +90,6 @@ enu::ModelSpec maze_network_model() {
   model.network.neuron_kind = enu::CellKind::enu;
   model.network.output_noise = 0.01f;
   return model;
-}
-
-// ENU cell steps of one environment step: 1 for a cell, (S + N) per tick for a network.
-double cell_steps_per_env_step(const enu::ModelSpec& model) {
-  if (model.kind == enu::ModelSpec::Kind::cell) return 1.0;
-  const enu::Topology& t = model.network.topology;
-  return double(model.network.ticks_per_step) * (t.synapses() + t.neurons);
 }
 
 // Deterministic pseudo-random floats in [0, 1) (a 64-bit LCG: benchmark inputs only).
@@ -186,7 +121,7 @@ void run_step_benchmark(benchmark::State& state, const enu::ModelSpec& model, en
   for (float& x : observations) x = rng.next();
   std::vector<float> actions(size_t(lifetimes) * model.action_count());
 
-  measured_peak_gflops(1);  // measured (once) before the clock starts
+  enu::cpu_peak_gflops(1);  // measured (once) before the clock starts
   int64_t steps = 0;
   const auto start = Clock::now();
   for (auto _ : state) {
@@ -197,7 +132,7 @@ void run_step_benchmark(benchmark::State& state, const enu::ModelSpec& model, en
   }
   const double seconds = seconds_since(start);
   Work work;
-  work.cell_steps = double(steps) * lifetimes * cell_steps_per_env_step(model);
+  work.cell_steps = double(steps) * lifetimes * model.cell_steps_per_step();
   work.flops = double(steps) * lifetimes * model.flops_per_step();
   report(state, work, seconds, 1);
   state.counters["lifetimes"] = lifetimes;
@@ -296,7 +231,7 @@ void run_evaluator_benchmark(benchmark::State& state, const EvaluatorCase& c) {
   pop.size = c.members;
   std::vector<float> fitness(size_t(c.members) * c.lifetimes);
 
-  measured_peak_gflops(c.threads);
+  enu::cpu_peak_gflops(c.threads);
   int64_t generations = 0;
   const auto start = Clock::now();
   for (auto _ : state) {
@@ -310,7 +245,7 @@ void run_evaluator_benchmark(benchmark::State& state, const EvaluatorCase& c) {
   const double lifetimes = double(generations) * c.members * c.lifetimes;
   Work work;
   work.lifetimes = lifetimes;
-  work.cell_steps = lifetimes * c.task->steps() * cell_steps_per_env_step(c.model);
+  work.cell_steps = lifetimes * c.task->steps() * c.model.cell_steps_per_step();
   work.flops = lifetimes * c.task->steps() * c.model.flops_per_step();
   report(state, work, seconds, c.threads);
 }

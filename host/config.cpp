@@ -59,6 +59,15 @@ const char* to_string(NonFinitePolicy policy) {
   return "?";
 }
 
+const char* to_string(UpdateDevice device) {
+  switch (device) {
+    case UpdateDevice::automatic: return "auto";
+    case UpdateDevice::host: return "host";
+    case UpdateDevice::cuda: return "cuda";
+  }
+  return "?";
+}
+
 namespace {
 
 std::string name_of(ModelSpec::Kind kind) { return kind == ModelSpec::Kind::cell ? "cell" : "network"; }
@@ -665,6 +674,8 @@ void fields(V& v, RunSettings& c) {
   v.choice("backend", c.backend,
            {BackendKind::automatic, BackendKind::cpu, BackendKind::reference, BackendKind::cuda},
            "evaluation backend; auto = cuda when a GPU is present, else cpu");
+  v.choice("es_update", c.es_update, {UpdateDevice::automatic, UpdateDevice::host, UpdateDevice::cuda},
+           "where the ES update runs: auto = cuda when the cuda backend evaluates, else host");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
   v.field("eval_lifetimes", c.eval_lifetimes, "fresh lifetimes for the final evaluation", at_least(1));

@@ -12,18 +12,18 @@ namespace {
 class CpuEvaluator final : public Evaluator {
  public:
   CpuEvaluator(CpuRunnerKind kind, const ModelSpec& model, std::shared_ptr<const Task> task, int threads,
-               int lifetimes_per_item)
-      : kind_(kind), model_(model), task_(std::move(task)), pool_(threads), chunk_(lifetimes_per_item) {
+               int lifetimes_per_item, StageProfile* profile)
+      : kind_(kind), model_(model), task_(std::move(task)), pool_(threads), chunk_(lifetimes_per_item),
+        profile_(profile), workers_(size_t(pool_.size())) {
     const ObservationShape shape = task_->observation_shape();
-    for (int w = 0; w < pool_.size(); ++w) {
-      Worker worker;
+    for (Worker& worker : workers_) {
       worker.runner = kind == CpuRunnerKind::fast ? make_fast_runner(model, shape, chunk_)
                                                   : make_reference_runner(model, shape, chunk_);
+      if (profile_) worker.runner->profile_stages(&worker.stages);
       worker.env = task_->make_environment(chunk_);
       worker.theta.resize(model.param_count());
       worker.observations.resize(size_t(chunk_) * shape.sources * shape.channels);
       worker.actions.resize(size_t(chunk_) * task_->action_count());
-      workers_.push_back(std::move(worker));
     }
   }
 
@@ -45,6 +45,11 @@ class CpuEvaluator final : public Evaluator {
       run_lifetimes(*worker.runner, *worker.env, task_->steps(), worker.observations.data(), worker.actions.data(),
                     fitness + size_t(m) * lifetimes.count + first);
     });
+    if (!profile_) return;
+    for (Worker& worker : workers_) {
+      profile_->add(worker.stages);
+      worker.stages = StageProfile{};
+    }
   }
 
  private:
@@ -52,12 +57,14 @@ class CpuEvaluator final : public Evaluator {
     std::unique_ptr<ModelRunner> runner;
     std::unique_ptr<Environment> env;
     std::vector<float> theta, observations, actions;
+    StageProfile stages;  // written by this worker's runner only
   };
   CpuRunnerKind kind_;
   ModelSpec model_;
   std::shared_ptr<const Task> task_;
   ThreadPool pool_;
   int chunk_;
+  StageProfile* profile_;
   std::vector<Worker> workers_;
 };
 
@@ -84,8 +91,8 @@ class ObjectiveEvaluator final : public Evaluator {
 
 std::unique_ptr<Evaluator> make_cpu_evaluator(CpuRunnerKind kind, const ModelSpec& model,
                                               std::shared_ptr<const Task> task, int threads,
-                                              int lifetimes_per_item) {
-  return std::make_unique<CpuEvaluator>(kind, model, std::move(task), threads, lifetimes_per_item);
+                                              int lifetimes_per_item, StageProfile* profile) {
+  return std::make_unique<CpuEvaluator>(kind, model, std::move(task), threads, lifetimes_per_item, profile);
 }
 
 std::unique_ptr<Evaluator> make_objective_evaluator(std::shared_ptr<const Objective> objective) {

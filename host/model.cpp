@@ -29,4 +29,9 @@ double ModelSpec::flops_per_step() const {
                             : network.ticks_per_step * network_flops_per_tick(network);
 }
 
+double ModelSpec::cell_steps_per_step() const {
+  if (kind == Kind::cell) return 1.0;
+  return double(network.ticks_per_step) * (network.topology.synapses() + network.topology.neurons);
+}
+
 }  // namespace enu

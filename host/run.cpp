@@ -151,7 +151,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   checkpoint.config_yaml = config_yaml;
   if (root) write_text(dir / "config.yaml", config_yaml);
 
-  EvolutionStrategy strategy(config.es, config.run.seed, checkpoint.state);
+  EvolutionStrategy strategy(config.es, config.run.seed, checkpoint.state, options.updater);
   // Streams stay closed on other ranks, where writes to them do nothing.
   std::ofstream metrics, log;
   if (root) {
@@ -159,7 +159,8 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     log.open(dir / "log.txt", std::ios::app);
   }
   log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation
-      << " with backend " << evaluator.name() << "\n";
+      << " with backend " << evaluator.name() << ", ES update on the "
+      << (options.updater ? options.updater->name() : "host") << "\n";
 
   const bool tty = isatty(STDERR_FILENO);
   const uint64_t first = strategy.state().generation, last = uint64_t(config.run.generations);

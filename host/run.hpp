@@ -4,6 +4,7 @@
 // the final evaluation and the analysis.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct EvolveOptions {
   /// The processes running this evolution (nullptr: this one alone). Every rank
   /// runs the same loop; only rank 0 writes the run folder and the progress line.
   Communicator* communicator = nullptr;
+  /// Where the ES update runs (nullptr: the host).
+  std::shared_ptr<EsUpdater> updater;
 };
 
 struct EvolveSummary {

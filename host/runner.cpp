@@ -7,11 +7,18 @@ namespace enu {
 
 void run_lifetimes(ModelRunner& runner, Environment& env, int steps, float* observations, float* actions,
                    float* fitness, const StepObserver& observer) {
+  StageClock& clock = runner.clock();
+  clock.start();
   for (int step = 0; step < steps; ++step) {
     env.observe(step, observations);
+    clock.lap(Stage::environment);
     runner.step(observations, actions);
     env.act(step, actions);
-    if (observer) observer(step, observations, actions, env);
+    clock.lap(Stage::environment);
+    if (observer) {
+      observer(step, observations, actions, env);
+      clock.start();
+    }
   }
   env.fitness(fitness);
 }

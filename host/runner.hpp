@@ -11,6 +11,7 @@
 
 #include "enu/model.hpp"
 #include "enu/task.hpp"
+#include "stage_profile.hpp"
 
 namespace enu {
 
@@ -42,6 +43,19 @@ class ModelRunner {
     (void)out;
     return false;
   }
+  /// Times the stages of later steps into `profile` (null: stop). Returns false,
+  /// timing nothing, for a runner without stage timing (the reference).
+  bool profile_stages(StageProfile* profile) {
+    if (!times_stages()) return false;
+    clock_.attach(profile);
+    return true;
+  }
+  /// The clock of the attached profile; run_lifetimes charges the environment on it.
+  StageClock& clock() { return clock_; }
+
+ protected:
+  virtual bool times_stages() const { return false; }
+  StageClock clock_;
 };
 
 std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity);

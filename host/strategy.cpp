@@ -48,15 +48,37 @@ void es_direction(const std::vector<double>& weights, float sigma, uint64_t seed
   for (size_t k = 0; k < param_count; ++k) direction[k] = float(double(sigma) * sum[k]);
 }
 
-EvolutionStrategy::EvolutionStrategy(const EsConfig& config, uint64_t seed, EsState state)
-    : config_(config), seed_(seed), state_(std::move(state)) {
+namespace {
+
+class HostUpdater final : public EsUpdater {
+ public:
+  std::string name() const override { return "host"; }
+  void apply(const EsConfig& config, uint64_t seed, uint64_t generation, float sigma,
+             const std::vector<double>& member_fitness, EsState& state) override {
+    const std::vector<double> weights = shape_fitness(member_fitness, config.shaping, config.pareto_exponent);
+    direction_.resize(state.theta.size());
+    es_direction(weights, sigma, seed, generation, state.theta.size(), direction_.data());
+    optimizer_step(config, direction_.data(), state);
+  }
+
+ private:
+  std::vector<float> direction_;
+};
+
+}  // namespace
+
+std::unique_ptr<EsUpdater> make_host_updater() { return std::make_unique<HostUpdater>(); }
+
+EvolutionStrategy::EvolutionStrategy(const EsConfig& config, uint64_t seed, EsState state,
+                                     std::shared_ptr<EsUpdater> updater)
+    : config_(config), seed_(seed), state_(std::move(state)),
+      updater_(updater ? std::move(updater) : make_host_updater()) {
   const size_t n = state_.theta.size();
   if (state_.moment1.empty()) state_.moment1.assign(n, 0.0f);
   if (config_.optimizer == OptimizerKind::adam && state_.moment2.empty()) state_.moment2.assign(n, 0.0f);
   if (state_.moment1.size() != n || (config_.optimizer == OptimizerKind::adam && state_.moment2.size() != n)) {
     throw Error("optimizer state does not match the " + std::to_string(n) + " parameters");
   }
-  direction_.resize(n);
 }
 
 float EvolutionStrategy::sigma_at(uint64_t generation) const {
@@ -116,9 +138,7 @@ GenerationReport EvolutionStrategy::step(Evaluator& evaluator) {
   }
   report.mean = total / double(P - int(bad.size()));
 
-  const std::vector<double> weights = shape_fitness(member, config_.shaping, config_.pareto_exponent);
-  es_direction(weights, report.sigma, seed_, g, state_.theta.size(), direction_.data());
-  apply_update(direction_.data());
+  updater_->apply(config_, seed_, g, report.sigma, member, state_);
   ++state_.generation;
 
   const auto done = Clock::now();
@@ -128,26 +148,26 @@ GenerationReport EvolutionStrategy::step(Evaluator& evaluator) {
   return report;
 }
 
-void EvolutionStrategy::apply_update(const float* direction) {
-  const size_t n = state_.theta.size();
-  const float lr = config_.learning_rate, decay = config_.weight_decay;
-  if (config_.optimizer == OptimizerKind::sgd) {
+void optimizer_step(const EsConfig& config, const float* direction, EsState& state) {
+  const size_t n = state.theta.size();
+  const float lr = config.learning_rate, decay = config.weight_decay;
+  if (config.optimizer == OptimizerKind::sgd) {
     for (size_t k = 0; k < n; ++k) {
-      state_.moment1[k] = config_.momentum * state_.moment1[k] + direction[k];
-      state_.theta[k] += lr * (state_.moment1[k] - decay * state_.theta[k]);
+      state.moment1[k] = config.momentum * state.moment1[k] + direction[k];
+      state.theta[k] += lr * (state.moment1[k] - decay * state.theta[k]);
     }
     return;
   }
-  ++state_.optimizer_steps;
-  const double t = double(state_.optimizer_steps);
-  const float correction1 = float(1.0 - std::pow(double(config_.beta1), t));
-  const float correction2 = float(1.0 - std::pow(double(config_.beta2), t));
+  ++state.optimizer_steps;
+  const double t = double(state.optimizer_steps);
+  const float correction1 = float(1.0 - std::pow(double(config.beta1), t));
+  const float correction2 = float(1.0 - std::pow(double(config.beta2), t));
   for (size_t k = 0; k < n; ++k) {
     const float g = direction[k];
-    state_.moment1[k] = config_.beta1 * state_.moment1[k] + (1.0f - config_.beta1) * g;
-    state_.moment2[k] = config_.beta2 * state_.moment2[k] + (1.0f - config_.beta2) * g * g;
-    const float step = (state_.moment1[k] / correction1) / (std::sqrt(state_.moment2[k] / correction2) + config_.epsilon);
-    state_.theta[k] += lr * (step - decay * state_.theta[k]);
+    state.moment1[k] = config.beta1 * state.moment1[k] + (1.0f - config.beta1) * g;
+    state.moment2[k] = config.beta2 * state.moment2[k] + (1.0f - config.beta2) * g * g;
+    const float step = (state.moment1[k] / correction1) / (std::sqrt(state.moment2[k] / correction2) + config.epsilon);
+    state.theta[k] += lr * (step - decay * state.theta[k]);
   }
 }
 

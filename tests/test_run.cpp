@@ -69,7 +69,7 @@ std::string fresh_dir(const std::string& name) {
 
 EvolveSummary run(const RunConfig& config, const std::string& dir, bool resume) {
   auto evaluator = make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2);
-  return evolve(config, *evaluator, EvolveOptions{dir, resume, /*progress=*/false});
+  return evolve(config, *evaluator, EvolveOptions{dir, resume, /*progress=*/false, nullptr, nullptr});
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {

@@ -22,7 +22,8 @@ std::string cuda_unavailable() {
 
 }  // namespace
 
-std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unused]] int local_rank) {
+std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unused]] int local_rank,
+                                          StageProfile* profile) {
   if (is_objective_task(config.task.name)) return make_objective_evaluator(make_objective(config.task));
   const ModelSpec model = config.model_spec();
   BackendKind kind = config.run.backend;
@@ -48,7 +49,41 @@ std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unuse
   const int per_item = std::min(config.es.lifetimes, model.kind == ModelSpec::Kind::cell ? 32 : 8);
   const CpuRunnerKind runner = kind == BackendKind::reference ? CpuRunnerKind::reference : CpuRunnerKind::fast;
   const int threads = kind == BackendKind::reference ? 1 : config.run.threads;
-  return make_cpu_evaluator(runner, model, make_task(config.task), threads, per_item);
+  return make_cpu_evaluator(runner, model, make_task(config.task), threads, per_item, profile);
+}
+
+std::shared_ptr<EsUpdater> make_updater(const RunConfig& config, const Evaluator& evaluator) {
+  UpdateDevice device = config.run.es_update;
+  if (device == UpdateDevice::automatic) {
+    device = evaluator.name().rfind("cuda", 0) == 0 ? UpdateDevice::cuda : UpdateDevice::host;
+  }
+  if (device == UpdateDevice::host) return nullptr;
+#if defined(ENU_HAVE_CUDA)
+  return make_cuda_updater();
+#else
+  throw Error("run.es_update = cuda: " + cuda_unavailable() + "; use run.es_update=host");
+#endif
+}
+
+std::vector<BackendKind> bench_backends(const std::string& requested, std::vector<std::string>& skipped) {
+  const std::string why = cuda_unavailable();
+  if (requested == "cpu") return {BackendKind::cpu};
+  if (requested == "reference") return {BackendKind::reference};
+  if (requested == "cuda") {
+    if (!why.empty()) throw Error("--backend cuda: " + why);
+    return {BackendKind::cuda};
+  }
+  if (requested != "auto" && requested != "all") {
+    throw Error("--backend '" + requested + "': expected auto, all, cpu, reference or cuda");
+  }
+  std::vector<BackendKind> kinds{BackendKind::cpu};
+  if (requested == "all") kinds.insert(kinds.begin(), BackendKind::reference);
+  if (why.empty()) {
+    kinds.push_back(BackendKind::cuda);
+  } else {
+    skipped.push_back("cuda: " + why);
+  }
+  return kinds;
 }
 
 }  // namespace enu

@@ -8,18 +8,24 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <unistd.h>
 
 #include "analysis.hpp"
+#include "bench.hpp"
 #include "cli/backends.hpp"
 #include "compare.hpp"
+#include "cpu_peak.hpp"
 #include "maze_trace.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "run.hpp"
 #include "runner.hpp"
 #include "tasks/tasks.hpp"
+#if defined(ENU_HAVE_CUDA)
+#include "enu/cuda_backend.hpp"
+#endif
 #if defined(ENU_HAVE_MPI)
 #include "mpi/distributed.hpp"
 #endif
@@ -117,13 +123,15 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
     if (run_dir.empty()) run_dir = config.run.out_dir.empty() ? "runs/" + config.name : config.run.out_dir;
   }
   auto evaluator = job.evaluator(config);
+  const std::shared_ptr<EsUpdater> updater = make_updater(config, *evaluator);
   const bool root = job.rank() == 0;
   if (root) {
-    std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, run folder %s\n", config.task.name.c_str(),
-                 param_count(config), evaluator->name().c_str(), run_dir.c_str());
+    std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, ES update on the %s, run folder %s\n",
+                 config.task.name.c_str(), param_count(config), evaluator->name().c_str(),
+                 updater ? updater->name().c_str() : "host", run_dir.c_str());
   }
   const EvolveSummary summary =
-      evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator()});
+      evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator(), updater});
   if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.
@@ -221,6 +229,63 @@ int compare_command(const std::string& path, std::vector<std::string> overrides,
 
 }  // namespace
 
+struct BenchFlags {
+  std::string backend = "auto", csv, configs = std::string(ENU_SOURCE_DIR) + "/configs";
+  std::vector<std::string> only;
+  int threads = 0;
+  bool sweep = false;
+  BenchOptions options;
+};
+
+// The settings (or the sweep) on every requested backend, one table; the peak
+// of each backend's hardware is measured in this same run.
+int bench_command(const BenchFlags& flags) {
+  std::vector<std::string> skipped;
+  const std::vector<BackendKind> backends = bench_backends(flags.backend, skipped);
+  const std::vector<BenchCase> cases =
+      select_cases(flags.sweep ? sweep_cases(flags.configs) : standard_cases(flags.configs), flags.only);
+  const int threads = flags.threads > 0 ? flags.threads : std::max(1, int(std::thread::hardware_concurrency()));
+  for (const std::string& why : skipped) std::printf("skipped %s\n", why.c_str());
+  std::vector<BenchRow> rows;
+  for (BackendKind kind : backends) {
+    double peak = 0.0;
+    BenchOptions options = flags.options;
+    std::string name = to_string(kind);
+    if (kind == BackendKind::cuda) {
+#if defined(ENU_HAVE_CUDA)
+      peak = cuda_peak_gflops();
+      name += " (" + cuda_device_name() + ")";
+      options.warmup_members = 1 << 30;  // the whole population: a GPU's rate depends on how full it is
+#endif
+    } else {
+      const int used = kind == BackendKind::reference ? 1 : threads;
+      peak = cpu_peak_gflops(used);
+      name += " (" + std::to_string(used) + (used == 1 ? " thread)" : " threads)");
+      options.warmup_members = 2 * used;
+    }
+    std::printf("%s: measured FP32 FMA peak %.1f GFLOP/s\n", name.c_str(), peak);
+    for (const BenchCase& c : cases) {
+      const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {
+        RunConfig on = config;
+        on.run.backend = kind;
+        on.run.threads = threads;
+        return make_evaluator(on, 0, profile);
+      };
+      rows.push_back(run_bench(c, name, factory, peak, options));
+      const BenchRow& r = rows.back();
+      std::printf("  %-16s %9.4g lifetimes/s  %6.1f GFLOP/s  generation %.4g s\n", c.name.c_str(),
+                  r.lifetimes_per_second(), r.gflops, r.generation_seconds);
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\n%s", bench_table(rows).c_str());
+  if (!flags.csv.empty()) {
+    write_bench_csv(rows, flags.csv);
+    std::printf("\nwrote %s\n", flags.csv.c_str());
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"enu: evolve networks of evolvable neural units with evolution strategies"};
   app.require_subcommand(1);
@@ -268,6 +333,24 @@ int main(int argc, char** argv) {
   CLI::App* analyze = app.add_subcommand("analyze", "curves of an evolved unit against its target (CSV + PNG)");
   analyze->add_option("run", run_dir, "a run folder")->required();
 
+  BenchFlags bench_flags;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "throughput of the backends on the published maze, STDP and a large network (or --sweep)");
+  bench->add_option("--backend", bench_flags.backend, "auto (cpu, and cuda if present) | all | cpu | reference | cuda")
+      ->check(CLI::IsMember({"auto", "all", "cpu", "reference", "cuda"}));
+  bench->add_option("--threads", bench_flags.threads, "CPU worker threads, 0 = all cores")
+      ->check(CLI::NonNegativeNumber);
+  bench->add_flag("--sweep", bench_flags.sweep, "population sizes 64..1024 and network sizes up to 256 x 64");
+  bench->add_option("--budget", bench_flags.options.budget_seconds,
+                    "seconds per timed evaluation: larger settings are timed on fewer steps, then fewer members "
+                    "(default 2)")
+      ->check(CLI::PositiveNumber);
+  bench->add_option("--repetitions", bench_flags.options.repetitions, "timed evaluations per row (median; default 3)")
+      ->check(CLI::PositiveNumber);
+  bench->add_option("--only", bench_flags.only, "only these settings, e.g. --only maze,stdp")->delimiter(',');
+  bench->add_option("--csv", bench_flags.csv, "also write the rows to this CSV");
+  bench->add_option("--configs", bench_flags.configs, "folder holding tmaze.yaml and stdp.yaml");
+
   CLI11_PARSE(app, argc, argv);
   Job job;
   try {
@@ -292,6 +375,7 @@ int main(int argc, char** argv) {
     if (compare->parsed()) {
       return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
     }
+    if (bench->parsed()) return bench_command(bench_flags);
     return analyze_command(run_dir);
   } catch (const CollectiveError& e) {
     // Every rank raised it: rank 0 reports, and all end normally.

@@ -59,10 +59,12 @@ void BatchedCell::step(const float* noise) {
     std::memcpy(in + I + F, &hidden_[size_t(r) * hidden_ld_], sizeof(float) * M);
     in[I + F + M] = 1.0f;
   }
+  lap(gates_stage_);
   gemm(rows, gate_in_.data(), gate_ld_, w_gate_, gates_.data(), gates_ld_);
 
   if (lstm) {
     gemm(rows, gate_in_.data(), gate_ld_, w_cand_, cand_.data(), cand_ld_);
+    lap(gemm_stage_);
     for (int r = 0; r < rows; ++r) {
       const float* g = &gates_[size_t(r) * gates_ld_];
       const float* cand = &cand_[size_t(r) * cand_ld_];
@@ -74,6 +76,7 @@ void BatchedCell::step(const float* noise) {
       }
     }
   } else {
+    lap(gemm_stage_);
     // Gates in place (reset over the first M columns, update over the next M),
     // and r * h written over h in the gate input for the candidate layer.
     const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
@@ -85,7 +88,9 @@ void BatchedCell::step(const float* noise) {
       for (int m = M; m < 2 * M; ++m) g[m] = sigmoid_approx(gain * g[m]);
       for (int m = 0; m < M; ++m) in_h[m] = g[m] * h[m];
     }
+    lap(gates_stage_);
     gemm(rows, gate_in_.data(), gate_ld_, w_cand_, cand_.data(), cand_ld_);
+    lap(gemm_stage_);
     for (int r = 0; r < rows; ++r) {
       const float* z = &gates_[size_t(r) * gates_ld_ + M];
       const float* cand = &cand_[size_t(r) * cand_ld_];
@@ -94,13 +99,16 @@ void BatchedCell::step(const float* noise) {
     }
   }
 
+  lap(gates_stage_);
   gemm(rows, hidden_.data(), hidden_ld_, w_out_, out_.data(), out_ld_);
+  lap(gemm_stage_);
   const float gain = spec_.spiking ? 1000.0f : 1.0f;
   for (int r = 0; r < rows_; ++r) {
     float* o = &out_[size_t(r) * out_ld_];
     const float* eps = noise ? noise + size_t(r) * O : nullptr;
     for (int k = 0; k < O; ++k) o[k] = std::clamp(gain * (o[k] + (eps ? eps[k] : 0.0f)), 0.0f, 1.0f);
   }
+  lap(gates_stage_);
 }
 
 }  // namespace enu::fast

@@ -6,6 +6,7 @@
 
 #include "enu/cell.hpp"
 #include "fast/gemm.hpp"
+#include "stage_profile.hpp"
 
 namespace enu::fast {
 
@@ -21,6 +22,13 @@ class BatchedCell {
   float* input(int row) { return &gate_in_[size_t(row) * gate_ld_]; }
   /// One step of every row; noise is [rows x outputs] (row stride `outputs`) or null.
   void step(const float* noise);
+  /// Charges the products of later steps to `gemm` and the rest to `gates` on
+  /// `clock` (which must outlive this cell); a clock without a profile costs nothing.
+  void time_stages(StageClock* clock, Stage gemm, Stage gates) {
+    clock_ = clock;
+    gemm_stage_ = gemm;
+    gates_stage_ = gates;
+  }
   /// Row r's O outputs after the last step.
   const float* output(int row) const { return &out_[size_t(row) * out_ld_]; }
 
@@ -36,6 +44,12 @@ class BatchedCell {
   std::vector<float> hidden_;    // [h ; 1] per row: the read-out's input and the memory itself
   std::vector<float> cell_;      // LSTM cell memory
   std::vector<float> out_;       // o per row (padded)
+  StageClock* clock_ = nullptr;
+  Stage gemm_stage_ = Stage::neuron_gemm, gates_stage_ = Stage::neuron_gates;
+
+  void lap(Stage stage) {
+    if (clock_) clock_->lap(stage);
+  }
 };
 
 }  // namespace enu::fast

@@ -12,7 +12,9 @@ namespace {
 class FastCellRunner final : public ModelRunner {
  public:
   FastCellRunner(const CellSpec& spec, ObservationShape shape, int capacity)
-      : spec_(spec), shape_(shape), cell_(spec, capacity) {}
+      : spec_(spec), shape_(shape), cell_(spec, capacity) {
+    cell_.time_stages(&clock_, Stage::neuron_gemm, Stage::neuron_gates);
+  }
 
   void reset(const float* theta, uint32_t, const LifetimeSet&, int, int count) override {
     count_ = count;
@@ -23,6 +25,7 @@ class FastCellRunner final : public ModelRunner {
   void step(const float* observations, float* actions) override {
     const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
     for (int i = 0; i < count_; ++i) pad_observation(shape_, spec_.inputs, observations + i * obs_stride, cell_.input(i));
+    clock_.lap(Stage::inputs);
     cell_.step(nullptr);
     for (int i = 0; i < count_; ++i) {
       std::copy(cell_.output(i), cell_.output(i) + spec_.outputs, actions + size_t(i) * spec_.outputs);
@@ -30,6 +33,8 @@ class FastCellRunner final : public ModelRunner {
   }
 
  private:
+  bool times_stages() const override { return true; }
+
   CellSpec spec_;
   ObservationShape shape_;
   int count_ = 0;
@@ -44,7 +49,10 @@ class FastNetworkRunner final : public ModelRunner {
         synapses_(spec.synapse_cell(), capacity * spec.topology.synapses()),
         neurons_(spec.neuron_cell(), capacity * spec.topology.neurons),
         sensory_(size_t(capacity) * spec.topology.inputs * spec.channels),
-        noise_(size_t(capacity) * spec.topology.neurons * spec.channels) {}
+        noise_(size_t(capacity) * spec.topology.neurons * spec.channels) {
+    synapses_.time_stages(&clock_, Stage::synapse_gemm, Stage::synapse_gates);
+    neurons_.time_stages(&clock_, Stage::neuron_gemm, Stage::neuron_gates);
+  }
 
   void reset(const float* theta, uint32_t member_id, const LifetimeSet& set, int first, int count) override {
     synapses_.set_params(theta + spec_.synapse_offset());
@@ -77,6 +85,7 @@ class FastNetworkRunner final : public ModelRunner {
           std::copy(neurons_.output(i * N + j / K), neurons_.output(i * N + j / K) + C, in + C);
         }
       }
+      clock_.lap(Stage::inputs);
       // 2. every synapse of every lifetime in one batch.
       synapses_.step(nullptr);
       // 3. segmented mean straight into the neurons' inputs.
@@ -90,6 +99,7 @@ class FastNetworkRunner final : public ModelRunner {
         }
         for (int c = 0; c < C; ++c) a[c] *= inv_k;
       }
+      clock_.lap(Stage::segmented_mean);
       // 4. neurons, with the output-noise stream shared with every backend.
       neurons_.step(fill_noise() ? noise_.data() : nullptr);
     }
@@ -99,6 +109,9 @@ class FastNetworkRunner final : public ModelRunner {
   }
 
  private:
+  bool times_stages() const override { return true; }
+
+  // Its time is charged to the neuron gates (the neuron step's first lap).
   bool fill_noise() {
     if (spec_.output_noise == 0.0f) return false;
     const size_t stride = size_t(spec_.topology.neurons) * spec_.channels;

@@ -14,6 +14,7 @@ enum class BackendKind { automatic, cpu, reference, cuda };
 enum class Shaping { pareto, centred_ranks };
 enum class OptimizerKind { sgd, adam };
 enum class NonFinitePolicy { worst, abort };
+enum class UpdateDevice { automatic, host, cuda };
 
 /// task.iaf: integrate-and-fire imitation (Extended Data Fig. 2 of the paper).
 struct IafConfig {
@@ -116,6 +117,7 @@ struct RunSettings {
   double max_minutes = 0.0;              // stop after this wall time (0: no limit)
   int checkpoint_every = 10;             // generations between latest-checkpoint writes
   BackendKind backend = BackendKind::automatic;
+  UpdateDevice es_update = UpdateDevice::automatic;  // where the ES update runs; auto = cuda with the cuda backend
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
   int eval_lifetimes = 256;              // fresh lifetimes for the final evaluation
@@ -147,5 +149,6 @@ const char* to_string(BackendKind kind);
 const char* to_string(Shaping shaping);
 const char* to_string(OptimizerKind kind);
 const char* to_string(NonFinitePolicy policy);
+const char* to_string(UpdateDevice device);
 
 }  // namespace enu

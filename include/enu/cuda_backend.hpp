@@ -8,6 +8,7 @@
 
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
+#include "enu/strategy.hpp"
 
 namespace enu {
 
@@ -16,6 +17,12 @@ int cuda_device_count(std::string* reason);
 
 /// Makes device `index` current for this process (an MPI rank picks its own GPU).
 void cuda_use_device(int index);
+
+/// The current device's name, e.g. "NVIDIA H100 80GB HBM3".
+std::string cuda_device_name();
+/// The current device's FP32 FMA rate in GFLOP/s as an FMA-chain kernel at
+/// full occupancy measures it (best of five): the GPU denominator of `enu bench`.
+double cuda_peak_gflops();
 
 /// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on a cell,
 /// or a maze task (tmaze, double_tmaze) on a network. One launch evaluates a
@@ -32,6 +39,11 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
 /// sources x channels] in `shape`.
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
                                const std::vector<float>& observations, int steps, const LifetimeSet& set);
+
+/// The ES update on the current device (es.update = cuda): CUB ranking, the
+/// direction as cuBLAS GEMVs over noise regenerated on the device, the optimizer
+/// step in a kernel; the same numbers as the host's up to float summation order.
+std::unique_ptr<EsUpdater> make_cuda_updater();
 
 /// Every step of maze lifetimes 0 .. set.count-1 as the device ran them for one
 /// parameter vector (as the centre): what the agent saw, [lifetimes x steps x

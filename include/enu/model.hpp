@@ -30,6 +30,8 @@ struct ModelSpec {
   void init_params(uint64_t seed, float* theta) const;
   /// FLOPs of one environment step (all ticks).
   double flops_per_step() const;
+  /// ENU (cell) steps of one environment step: 1 for a cell, (S + N) per tick for a network.
+  double cell_steps_per_step() const;
 };
 
 }  // namespace enu

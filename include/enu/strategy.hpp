@@ -3,6 +3,7 @@
 /// fitness shaping and SGD-momentum or Adam; the host-side controller.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,10 +42,30 @@ std::vector<double> shape_fitness(const std::vector<double>& fitness, Shaping sh
 void es_direction(const std::vector<double>& weights, float sigma, uint64_t seed, uint64_t generation,
                   size_t param_count, float* direction);
 
+/// The update of one generation from its member fitnesses (non-finite ones
+/// already replaced): shaping, the ascent direction over the regenerated noise,
+/// and the optimizer step on `state` (theta and moments; the caller counts
+/// generations). The host version is the reference; cuda/device_es.cu does the
+/// same on a GPU.
+class EsUpdater {
+ public:
+  virtual ~EsUpdater() = default;
+  virtual std::string name() const = 0;
+  virtual void apply(const EsConfig& config, uint64_t seed, uint64_t generation, float sigma,
+                     const std::vector<double>& member_fitness, EsState& state) = 0;
+};
+
+std::unique_ptr<EsUpdater> make_host_updater();
+
+/// SGD with momentum or Adam on the state, given the ascent direction: the
+/// optimizer step both updaters take (the device one in its own kernel).
+void optimizer_step(const EsConfig& config, const float* direction, EsState& state);
+
 class EvolutionStrategy {
  public:
   /// `state.theta` must hold the initial centre; empty moments are created.
-  EvolutionStrategy(const EsConfig& config, uint64_t seed, EsState state);
+  /// `updater`: where the update runs (null: the host).
+  EvolutionStrategy(const EsConfig& config, uint64_t seed, EsState state, std::shared_ptr<EsUpdater> updater = nullptr);
 
   /// Evaluates the population and the centre on this generation's lifetimes,
   /// shapes, and applies the update.
@@ -54,13 +75,12 @@ class EvolutionStrategy {
   float sigma_at(uint64_t generation) const;
 
  private:
-  void apply_update(const float* direction);
 
   EsConfig config_;
   uint64_t seed_;
   EsState state_;
   std::vector<float> fitness_;    // population x lifetimes
-  std::vector<float> direction_;
+  std::shared_ptr<EsUpdater> updater_;
 };
 
 }  // namespace enu

@@ -10,8 +10,8 @@
 # Prints one table: the gpu tests, compute-sanitizer memcheck and racecheck over
 # the parity tests, `enu evolve configs/stdp.yaml` on the CUDA backend (wall
 # time, generations, learning-window error) beside the CPU backend run for the
-# same number of generations (or as many as fit in the same minutes), and the
-# median generation time of the published tmaze config on both backends.
+# same number of generations (or as many as fit in the same minutes), the TF32
+# error of the layered path, and `enu bench` (every backend and path).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bundle=device-bundle
@@ -42,7 +42,7 @@ gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,nohea
 "$bin/enu_gpu_tests" >"$out/gpu_tests.log" 2>&1
 tests="exit $? ($(grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$out/gpu_tests.log" | tr -s ' ' | tr '\n' ' '))"
 
-parity='CudaParity.SingleCells*:CudaParity.Networks*:CudaParity.MazeEnvironments*'
+parity='CudaParity.SingleCells*:CudaParity.Networks*:CudaParity.MazeEnvironments*:CudaParity.DeviceEs*'
 sanitize() {
   compute-sanitizer --tool "$1" --error-exitcode 9 "$bin/enu_gpu_tests" --gtest_filter="$parity" >"$out/$1.log" 2>&1
   echo "exit $? ($(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/$1.log" || echo 'no summary'))"
@@ -68,16 +68,12 @@ cuda=$(evolve cuda 5000 "$minutes")
 generations=$(grep -m1 '^generations:' "$out/stdp_cuda/summary.yaml" 2>/dev/null | awk '{print $2}')
 cpu=$(evolve cpu "${generations:-100}" "$minutes")
 
-# Median wall time of one generation (evaluation + update) from metrics.csv.
-generation_ms() {  # backend, config, generations
-  local dir="$out/$(basename "$2" .yaml)_$1"
-  "$bin/enu" evolve "$2" --backend "$1" --quiet --out "$dir" --set run.generations="$3" --set run.max_minutes=2 \
-    >"$dir.log" 2>&1 || { echo "failed: $(grep -m1 'enu: error' "$dir.log")"; return; }
-  awk -F, 'NR > 1 {printf "%.3f\n", 1000 * ($7 + $8)}' "$dir/metrics.csv" | sort -n |
-    awk '{t[NR] = $1} END {printf "%.1f ms median of %d generations", t[int((NR + 1) / 2)], NR}'
-}
-maze_cuda=$(generation_ms cuda configs/tmaze.yaml 20)
-maze_cpu=$(generation_ms cpu configs/tmaze.yaml 3)
+# Throughput of every backend and path on the harness settings (published maze,
+# STDP, large network), peak measured in the same run.
+"$bin/enu" bench --backend auto --budget 1 --repetitions 3 --configs configs --csv "$out/bench.csv" \
+  >"$out/bench.log" 2>&1
+bench="exit $? (table below)"
+tf32=$(grep -m1 -o 'TF32 layered path vs FP32 reference: .*' "$out/gpu_tests.log" || echo "not measured")
 
 echo
 row "device" "$gpu"
@@ -87,6 +83,8 @@ row "memcheck (parity tests)" "$memcheck"
 row "racecheck (parity tests)" "$racecheck"
 row "stdp, --backend cuda" "$cuda"
 row "stdp, --backend cpu ($(nproc) cores)" "$cpu"
-row "tmaze generation, --backend cuda" "$maze_cuda"
-row "tmaze generation, --backend cpu" "$maze_cpu"
+row "TF32 accuracy" "$tf32"
+row "enu bench" "$bench"
+echo
+sed -n '/^| setting/,$p' "$out/bench.log"
 echo "logs in $out"

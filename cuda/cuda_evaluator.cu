@@ -6,6 +6,7 @@
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
 #include "enu/maze_tasks.hpp"
+#include "layered_network.cuh"
 #include "population_kernels.cuh"
 
 namespace enu {
@@ -98,11 +99,13 @@ cuda::DeviceNetwork device_network(const NetworkSpec& spec, DeviceBuffer<int>& p
   return net;
 }
 
-/// The model on the device: a single cell, or a network with its `pre` table
-/// uploaded; checks the sizes against the kernels and the device once.
+/// The model on the device: a single cell, or a network (fused kernel or layered
+/// path) with its `pre` table uploaded; checks the sizes against the kernels and
+/// the device once.
 class DeviceModel {
  public:
-  DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, cudaStream_t stream) : model_(model) {
+  DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, const CudaOptions& options, cudaStream_t stream)
+      : model_(model), members_per_chunk_(options.members_per_chunk) {
     const std::string name = task.kind == cuda::DeviceTask::Kind::maze ? "the maze task" : "this task";
     if (!is_network()) {
       if (task.kind == cuda::DeviceTask::Kind::maze) throw Error("--backend cuda: " + name + " takes a network");
@@ -123,18 +126,41 @@ class DeviceModel {
                   std::to_string(net_.channels) + " channels; " + name + " gives " +
                   std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
     }
+    const bool layered = options.path == CudaPath::layered ||
+                         (options.path == CudaPath::automatic &&
+                          model.network.topology.synapses() > cuda::kLayeredFromSynapses);
+    if (layered) {
+      layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
+      return;
+    }
     check_shared(cuda::network_shared_bytes(net_, model.param_count(), task.shape.sources * task.shape.channels),
                  "a member's parameters and the network's signals");
   }
 
   bool is_network() const { return model_.kind == ModelSpec::Kind::network; }
-  /// Device floats one (member, lifetime) needs beyond the fitness: the network's cell states.
-  size_t state_floats() const { return is_network() ? cuda::network_state_floats(net_) : 0; }
+  std::string path() const { return !is_network() ? "" : (layered_ ? " layered" : " fused"); }
 
   void launch(const Population& pop, const LifetimeSet& lifetimes, const cuda::DeviceTask& task,
-              cuda::DeviceBuffer<float>& state, float* fitness, cudaStream_t stream) const {
+              cuda::DeviceBuffer<float>& state, size_t held_bytes, float* fitness, cudaStream_t stream) {
+    const std::string what = "a population of " + std::to_string(pop.size) + " members x " +
+                             std::to_string(lifetimes.count) + " lifetimes";
     if (!is_network()) return cuda::launch_single_unit(model_.cell, pop, lifetimes, task, fitness, stream);
-    state.resize(state_floats() * pop.size * lifetimes.count);
+    if (layered_) {
+      // As many members per chunk as fit in 80% of what is free (with what the path holds already).
+      const size_t member_bytes = layered_->bytes_per_member() + lifetimes.count * layered_->bytes_per_lifetime();
+      size_t free_bytes = 0, total = 0;
+      ENU_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
+      const size_t usable = size_t(0.8 * double(free_bytes + layered_held_));
+      if (usable < member_bytes) check_free(member_bytes, layered_held_ + held_bytes, what + " (one member at a time)");
+      size_t chunk = std::min<size_t>(size_t(pop.size), std::max<size_t>(1, usable / member_bytes));
+      if (members_per_chunk_ > 0) chunk = std::min(chunk, size_t(members_per_chunk_));
+      layered_->evaluate(pop, lifetimes, task, fitness, int(chunk), stream);
+      layered_held_ = std::max(layered_held_, chunk * member_bytes);
+      return;
+    }
+    const size_t floats = cuda::network_state_floats(net_) * pop.size * lifetimes.count;
+    check_free(floats * sizeof(float), held_bytes + state.size() * sizeof(float), what);
+    state.resize(floats);
     cuda::launch_network(net_, pop, lifetimes, task, state.data(), fitness, stream);
   }
 
@@ -142,26 +168,29 @@ class DeviceModel {
   ModelSpec model_;
   DeviceBuffer<int> pre_;
   cuda::DeviceNetwork net_;
+  int members_per_chunk_;
+  std::unique_ptr<cuda::LayeredNetwork> layered_;
+  size_t layered_held_ = 0;  // bytes the layered path has allocated (about)
 };
 
 class CudaEvaluator final : public Evaluator {
  public:
-  CudaEvaluator(const ModelSpec& model, const TaskConfig& task)
-      : task_(device_task_for(task)), device_index_(current_device()), device_(model, task_, stream_) {}
+  CudaEvaluator(const ModelSpec& model, const TaskConfig& task, const CudaOptions& options)
+      : task_(device_task_for(task)), device_index_(current_device()), device_(model, task_, options, stream_) {}
 
-  std::string name() const override { return "cuda"; }
+  std::string name() const override { return "cuda" + device_.path(); }
 
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
     const size_t results = size_t(pop.size) * lifetimes.count;
-    check_free((pop.param_count + results * (1 + device_.state_floats())) * sizeof(float),
-               (centre_.size() + fitness_.size() + state_.size()) * sizeof(float),
+    check_free((pop.param_count + results) * sizeof(float), (centre_.size() + fitness_.size()) * sizeof(float),
                "a population of " + std::to_string(pop.size) + " members x " + std::to_string(lifetimes.count) +
                    " lifetimes");
     centre_.upload(pop.centre, pop.param_count, stream_);
     fitness_.resize(results);
     Population device_pop = pop;
     device_pop.centre = centre_.data();
-    device_.launch(device_pop, lifetimes, task_, state_, fitness_.data(), stream_);
+    device_.launch(device_pop, lifetimes, task_, state_, (centre_.size() + fitness_.size()) * sizeof(float),
+                   fitness_.data(), stream_);
     fitness_.download(fitness, results, stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
@@ -176,12 +205,14 @@ class CudaEvaluator final : public Evaluator {
 
 }  // namespace
 
-std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task) {
-  return std::make_unique<CudaEvaluator>(model, task);
+std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task,
+                                               const CudaOptions& options) {
+  return std::make_unique<CudaEvaluator>(model, task, options);
 }
 
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
-                               const std::vector<float>& observations, int steps, const LifetimeSet& set) {
+                               const std::vector<float>& observations, int steps, const LifetimeSet& set,
+                               const CudaOptions& options) {
   current_device();
   const size_t obs_size = size_t(shape.sources) * shape.channels;
   if (theta.size() != model.param_count() || observations.size() != size_t(set.count) * steps * obs_size) {
@@ -201,9 +232,9 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   task.shape = shape;
   task.observations = obs.data();
   task.actions = actions.data();
-  const DeviceModel device(model, task, stream);
+  DeviceModel device(model, task, options, stream);
   const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
-  device.launch(pop, set, task, state, fitness.data(), stream);
+  device.launch(pop, set, task, state, 0, fitness.data(), stream);
   std::vector<float> out(actions.size());
   actions.download(out.data(), out.size(), stream);
   ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
@@ -211,7 +242,7 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
 }
 
 DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task_config, const std::vector<float>& theta,
-                            const LifetimeSet& set) {
+                            const LifetimeSet& set, const CudaOptions& options) {
   current_device();
   cuda::DeviceTask task = device_task_for(task_config);
   if (task.kind != cuda::DeviceTask::Kind::maze) throw Error("cuda_record: records the maze tasks only");
@@ -223,9 +254,9 @@ DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task_confi
   centre.upload(theta.data(), theta.size(), stream);
   task.observations_out = observations.data();
   task.actions = actions.data();
-  const DeviceModel device(model, task, stream);
+  DeviceModel device(model, task, options, stream);
   const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
-  device.launch(pop, set, task, state, fitness.data(), stream);
+  device.launch(pop, set, task, state, 0, fitness.data(), stream);
   DeviceRecording out;
   out.observations.resize(observations.size());
   out.actions.resize(actions.size());

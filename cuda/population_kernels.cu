@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "cuda_check.cuh"
+#include "member_theta.cuh"
 #include "enu/maze_tasks.hpp"
 #include "enu/network.hpp"
 #include "enu/single_unit_tasks.hpp"
@@ -26,27 +27,6 @@ constexpr int kSingleUnitWarpsPerBlock = 8;  // lifetimes per block for single u
 constexpr int kNetworkWarpsPerBlock = 8;
 
 __host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
-
-// ---- a member's parameters ----------------------------------------------------------
-
-/// theta = centre + sign(m) sigma eps_{m/2}, the same numbers as member_params()
-/// on the host: eps comes from the es_noise stream block by block. `local` is
-/// the block's member within the slice; the noise is that of pop.first + local.
-__device__ void build_member_theta(const Population& pop, int local, float* theta) {
-  const int member = pop.first + local;
-  const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);
-  const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;
-  for (size_t block = threadIdx.x; block * 4 < pop.param_count; block += blockDim.x) {
-    float eps[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (!pop.centre_only) {
-      normals4(PhiloxCounter{{uint32_t(block), uint32_t(member / 2), uint32_t(pop.generation), 0}}, key, eps);
-    }
-    for (int lane = 0; lane < 4 && block * 4 + lane < pop.param_count; ++lane) {
-      const size_t k = block * 4 + lane;
-      theta[k] = pop.centre_only ? pop.centre[k] : pop.centre[k] + scale * eps[lane];
-    }
-  }
-}
 
 // ---- one cell step by one warp -------------------------------------------------------
 
@@ -245,7 +225,7 @@ __global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet li
   const int member = blockIdx.y;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   float* theta = shared;
-  build_member_theta(pop, member, theta);
+  build_member_theta(pop, member, theta, threadIdx.x, blockDim.x);
   __syncthreads();  // the last block-wide barrier: warps may finish on their own below
 
   const int lifetime = blockIdx.x * (blockDim.x / kWarp) + warp;
@@ -308,7 +288,7 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
   float* syn_state = state_all + (size_t(member) * lifetimes.count + lifetime) * state_floats(net);
   float* neu_state = syn_state + size_t(S) * syn_l.state_size;
 
-  build_member_theta(pop, member, theta);
+  build_member_theta(pop, member, theta, threadIdx.x, blockDim.x);
   for (size_t i = threadIdx.x; i < state_floats(net); i += blockDim.x) syn_state[i] = 0.0f;
   for (size_t i = threadIdx.x; i < layout.sensory; i += blockDim.x) sensory[i] = 0.0f;
   for (size_t i = lane; i < layout.per_warp; i += kWarp) gate_in[i] = 0.0f;

@@ -68,6 +68,15 @@ const char* to_string(UpdateDevice device) {
   return "?";
 }
 
+const char* to_string(CudaPath path) {
+  switch (path) {
+    case CudaPath::automatic: return "auto";
+    case CudaPath::fused: return "fused";
+    case CudaPath::layered: return "layered";
+  }
+  return "?";
+}
+
 namespace {
 
 std::string name_of(ModelSpec::Kind kind) { return kind == ModelSpec::Kind::cell ? "cell" : "network"; }
@@ -676,6 +685,10 @@ void fields(V& v, RunSettings& c) {
            "evaluation backend; auto = cuda when a GPU is present, else cpu");
   v.choice("es_update", c.es_update, {UpdateDevice::automatic, UpdateDevice::host, UpdateDevice::cuda},
            "where the ES update runs: auto = cuda when the cuda backend evaluates, else host");
+  v.choice("cuda_path", c.cuda_path, {CudaPath::automatic, CudaPath::fused, CudaPath::layered},
+           "networks on the cuda backend: fused = one kernel, a block per lifetime; layered = cuBLAS GEMMs per gate "
+           "layer over all lifetimes; auto = layered above 512 synapses");
+  v.field("cuda_tf32", c.cuda_tf32, "layered path: let cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error)");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
   v.field("eval_lifetimes", c.eval_lifetimes, "fresh lifetimes for the final evaluation", at_least(1));

@@ -35,7 +35,7 @@ std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unuse
       cuda_use_device(local_rank % cuda_device_count(nullptr));
       // auto falls back to the CPU for what the CUDA backend does not take yet.
       try {
-        return make_cuda_evaluator(model, config.task);
+        return make_cuda_evaluator(model, config.task, CudaOptions{config.run.cuda_path, config.run.cuda_tf32});
       } catch (const Error& e) {
         if (kind == BackendKind::cuda) throw;
         std::fprintf(stderr, "enu: backend auto: %s; using the CPU\n", e.what());

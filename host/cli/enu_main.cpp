@@ -265,17 +265,29 @@ int bench_command(const BenchFlags& flags) {
     }
     std::printf("%s: measured FP32 FMA peak %.1f GFLOP/s\n", name.c_str(), peak);
     for (const BenchCase& c : cases) {
-      const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {
-        RunConfig on = config;
-        on.run.backend = kind;
-        on.run.threads = threads;
-        return make_evaluator(on, 0, profile);
-      };
-      rows.push_back(run_bench(c, name, factory, peak, options));
-      const BenchRow& r = rows.back();
-      std::printf("  %-16s %9.4g lifetimes/s  %6.1f GFLOP/s  generation %.4g s\n", c.name.c_str(),
-                  r.lifetimes_per_second(), r.gflops, r.generation_seconds);
-      std::fflush(stdout);
+      // Networks on the GPU: both paths, side by side.
+      const bool both_paths = kind == BackendKind::cuda && c.config.model.kind == ModelSpec::Kind::network;
+      for (CudaPath path : both_paths ? std::vector<CudaPath>{CudaPath::fused, CudaPath::layered}
+                                      : std::vector<CudaPath>{CudaPath::automatic}) {
+        const std::string label = both_paths ? name + " " + to_string(path) : name;
+        const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {
+          RunConfig on = config;
+          on.run.backend = kind;
+          on.run.cuda_path = path;
+          on.run.threads = threads;
+          return make_evaluator(on, 0, profile);
+        };
+        try {
+          rows.push_back(run_bench(c, label, factory, peak, options));
+        } catch (const Error& e) {  // one setting a backend cannot take does not end the others
+          std::printf("  %-16s %s: %s\n", c.name.c_str(), label.c_str(), e.what());
+          continue;
+        }
+        const BenchRow& r = rows.back();
+        std::printf("  %-16s %s: %9.4g lifetimes/s  %6.1f GFLOP/s  generation %.4g s\n", c.name.c_str(),
+                    label.c_str(), r.lifetimes_per_second(), r.gflops, r.generation_seconds);
+        std::fflush(stdout);
+      }
     }
   }
   std::printf("\n%s", bench_table(rows).c_str());

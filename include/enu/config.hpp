@@ -15,6 +15,7 @@ enum class Shaping { pareto, centred_ranks };
 enum class OptimizerKind { sgd, adam };
 enum class NonFinitePolicy { worst, abort };
 enum class UpdateDevice { automatic, host, cuda };
+enum class CudaPath { automatic, fused, layered };
 
 /// task.iaf: integrate-and-fire imitation (Extended Data Fig. 2 of the paper).
 struct IafConfig {
@@ -118,6 +119,8 @@ struct RunSettings {
   int checkpoint_every = 10;             // generations between latest-checkpoint writes
   BackendKind backend = BackendKind::automatic;
   UpdateDevice es_update = UpdateDevice::automatic;  // where the ES update runs; auto = cuda with the cuda backend
+  CudaPath cuda_path = CudaPath::automatic;  // networks on cuda: fused kernel or layered GEMMs; auto by size
+  bool cuda_tf32 = false;                    // layered path: TF32 tensor cores in the GEMMs
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
   int eval_lifetimes = 256;              // fresh lifetimes for the final evaluation
@@ -150,5 +153,6 @@ const char* to_string(Shaping shaping);
 const char* to_string(OptimizerKind kind);
 const char* to_string(NonFinitePolicy policy);
 const char* to_string(UpdateDevice device);
+const char* to_string(CudaPath path);
 
 }  // namespace enu

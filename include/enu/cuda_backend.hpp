@@ -24,13 +24,21 @@ std::string cuda_device_name();
 /// full occupancy measures it (best of five): the GPU denominator of `enu bench`.
 double cuda_peak_gflops();
 
+/// How networks run on the device (run.cuda_path, run.cuda_tf32).
+struct CudaOptions {
+  CudaPath path = CudaPath::automatic;
+  bool tf32 = false;
+  int members_per_chunk = 0;  // layered path: members evaluated together; 0 = as many as fit in memory
+};
+
 /// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on a cell,
 /// or a maze task (tmaze, double_tmaze) on a network. One launch evaluates a
 /// whole population: each member's parameters are regenerated on the device from
 /// the centre and its Philox noise, and the task's lifetimes run inside the
 /// kernel. Throws enu::Error when there is no device, the task has no CUDA
 /// version, or the sizes exceed what the kernels take.
-std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task);
+std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task,
+                                               const CudaOptions& options = {});
 
 /// Replays hand-made observations through lifetimes 0 .. set.count-1 of one
 /// parameter vector on the device (as the centre: member id 0xFFFFFFFF) and
@@ -38,7 +46,8 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
 /// parity check against the CPU reference. observations: [lifetimes x steps x
 /// sources x channels] in `shape`.
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
-                               const std::vector<float>& observations, int steps, const LifetimeSet& set);
+                               const std::vector<float>& observations, int steps, const LifetimeSet& set,
+                               const CudaOptions& options = {});
 
 /// The ES update on the current device (es.update = cuda): CUB ranking, the
 /// direction as cuBLAS GEMVs over noise regenerated on the device, the optimizer
@@ -54,6 +63,6 @@ struct DeviceRecording {
   std::vector<float> observations, actions, fitness;
 };
 DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task, const std::vector<float>& theta,
-                            const LifetimeSet& set);
+                            const LifetimeSet& set, const CudaOptions& options = {});
 
 }  // namespace enu

@@ -1,0 +1,423 @@
+// The layered path. Reading order: the cell rows, the element-wise kernels of a
+// cell step (the device twin of host/fast/batched_cell.cpp, with exact
+// expf/tanhf), the network's gather and mean, the task kernels, the driver.
+//
+// Rows are member-major: row = (member * E + lifetime) * cells + cell, so the
+// rows of one member are one contiguous batch entry of every GEMM.
+#include "layered_network.cuh"
+
+#include <cub/device/device_segmented_reduce.cuh>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+
+#include <algorithm>
+#include <string>
+
+#include "enu/maze_tasks.hpp"
+#include "enu/network.hpp"
+#include "enu/single_unit_tasks.hpp"
+#include "member_theta.cuh"
+
+#define ENU_CUBLAS_CHECK(call)                                                                          \
+  do {                                                                                                  \
+    const cublasStatus_t status_ = (call);                                                              \
+    if (status_ != CUBLAS_STATUS_SUCCESS) {                                                             \
+      throw ::enu::Error(std::string(#call) + " failed: " + cublasGetStatusString(status_) + " at " + \
+                         __FILE__ + ":" + std::to_string(__LINE__));                                    \
+    }                                                                                                   \
+  } while (0)
+
+namespace enu::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(size_t work) { return int(std::min<size_t>((work + kThreads - 1) / kThreads, 1 << 20)); }
+
+#define ENU_GRID_STRIDE(i, n) for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
+
+__device__ __forceinline__ float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+// ---- parameters and state ---------------------------------------------------------
+
+__global__ void member_theta_kernel(Population pop, int first, float* theta_all) {
+  const int local = blockIdx.y;
+  build_member_theta(pop, first + local, theta_all + size_t(local) * pop.param_count,
+                     blockIdx.x * size_t(blockDim.x) + threadIdx.x, size_t(gridDim.x) * blockDim.x);
+}
+
+/// Zero state; the constant 1 closing every [h ; 1] row.
+__global__ void reset_rows_kernel(size_t rows, int memory, int hidden_ld, float* hidden) {
+  ENU_GRID_STRIDE(i, rows * hidden_ld) hidden[i] = (i % hidden_ld == size_t(memory)) ? 1.0f : 0.0f;
+}
+
+// ---- a cell step --------------------------------------------------------------------
+
+/// Gate input after x: [o_prev (feedback) ; h ; 1].
+__global__ void gate_input_tail_kernel(size_t rows, int I, int F, int M, int gate_ld, int out_ld, int hidden_ld,
+                                       const float* out, const float* hidden, float* gate_in) {
+  const int tail = F + M + 1;
+  ENU_GRID_STRIDE(i, rows * tail) {
+    const size_t r = i / tail;
+    const int k = int(i % tail);
+    float v = 1.0f;
+    if (k < F) v = out[r * out_ld + k];
+    else if (k < F + M) v = hidden[r * hidden_ld + (k - F)];
+    gate_in[r * gate_ld + I + k] = v;
+  }
+}
+
+/// ENU, NFENU, GRU: reset r and update z in place, and r * h over h in the gate input.
+__global__ void reset_update_kernel(size_t rows, int I, int F, int M, float gain, float reset_offset, int gate_ld,
+                                    int gates_ld, int hidden_ld, const float* hidden, float* gates, float* gate_in) {
+  ENU_GRID_STRIDE(i, rows * M) {
+    const size_t r = i / M;
+    const int m = int(i % M);
+    float* g = gates + r * gates_ld;
+    const float reset = sigmoid(gain * (g[m] - reset_offset));
+    g[m] = reset;
+    g[M + m] = sigmoid(gain * g[M + m]);
+    gate_in[r * gate_ld + I + F + m] = reset * hidden[r * hidden_ld + m];
+  }
+}
+
+/// h = (1 - z) h + z tanh(gain * candidate).
+__global__ void blend_kernel(size_t rows, int M, float gain, int gates_ld, int hidden_ld, const float* gates,
+                             const float* cand, float* hidden) {
+  ENU_GRID_STRIDE(i, rows * M) {
+    const size_t r = i / M;
+    const int m = int(i % M);
+    const float z = gates[r * gates_ld + M + m];
+    float& h = hidden[r * hidden_ld + m];
+    h = (1.0f - z) * h + z * tanhf(gain * cand[r * M + m]);
+  }
+}
+
+/// LSTM: c = f c + i tanh(candidate), h = o tanh(c).
+__global__ void lstm_kernel(size_t rows, int M, int gates_ld, int hidden_ld, const float* gates, const float* cand,
+                            float* cell, float* hidden) {
+  ENU_GRID_STRIDE(i, rows * M) {
+    const size_t r = i / M;
+    const int m = int(i % M);
+    const float* g = gates + r * gates_ld;
+    float& c = cell[r * M + m];
+    c = sigmoid(g[M + m]) * c + sigmoid(g[m]) * tanhf(cand[r * M + m]);
+    hidden[r * hidden_ld + m] = sigmoid(g[2 * M + m]) * tanhf(c);
+  }
+}
+
+/// o = clamp(gain * (W_o [h ; 1] + noise), 0, 1); neurons draw the output noise
+/// every backend draws (neuron_noise4 keyed by member, lifetime, generation, tick).
+struct ReadoutNoise {
+  bool on = false;
+  float std = 0.0f;
+  PhiloxKey key;
+  Population pop;
+  int first_member = 0, lifetimes = 0, neurons = 0;
+  uint32_t generation = 0, tick = 0;
+};
+
+__global__ void readout_kernel(size_t rows, int O, float gain, ReadoutNoise noise, float* out) {
+  ENU_GRID_STRIDE(i, rows * O) {
+    const size_t r = i / O;
+    const int c = int(i % O);
+    float eps = 0.0f;
+    if (noise.on) {
+      const int n = int(r % noise.neurons);
+      const size_t lifetime_row = r / noise.neurons;
+      const int e = int(lifetime_row % noise.lifetimes), member = noise.first_member + int(lifetime_row / noise.lifetimes);
+      float draws[4];
+      neuron_noise4(noise.key, noise.pop.member_id(member), uint32_t(e), noise.generation, noise.tick, noise.neurons,
+                    O, n, c / 4, draws);
+      eps = noise.std * draws[c % 4];
+    }
+    out[i] = fminf(fmaxf(gain * (out[i] + eps), 0.0f), 1.0f);
+  }
+}
+
+// ---- the network around the cells ----------------------------------------------------
+
+/// Synapse x = [source output ; post-synaptic neuron output], both of the last tick.
+__global__ void gather_kernel(size_t lifetimes, DeviceNetwork net, const float* sensory, const float* neuron_out,
+                              int neuron_out_ld, int gate_ld, float* gate_in) {
+  const int C = net.channels, S = net.neurons * net.fan_in;
+  ENU_GRID_STRIDE(i, lifetimes * S * 2 * C) {
+    const int c2 = int(i % (2 * C));
+    const size_t row = i / (2 * C);
+    const size_t l = row / S;
+    const int j = int(row % S);
+    float v;
+    if (c2 < C) {
+      const int source = net.pre[j];
+      v = source < net.inputs ? sensory[(l * net.inputs + source) * C + c2]
+                              : neuron_out[(l * net.neurons + (source - net.inputs)) * neuron_out_ld + c2];
+    } else {
+      v = neuron_out[(l * net.neurons + j / net.fan_in) * neuron_out_ld + (c2 - C)];
+    }
+    gate_in[row * gate_ld + c2] = v;
+  }
+}
+
+/// Element k of segment (lifetime, neuron, channel): channel c of that neuron's k-th synapse.
+struct SynapseOutputAt {
+  const float* out;
+  int out_ld, fan_in, channels;
+  __host__ __device__ float operator()(size_t i) const {
+    const size_t segment = i / fan_in, k = i % fan_in;
+    const size_t neuron_row = segment / channels, c = segment % channels;
+    return out[(neuron_row * fan_in + k) * out_ld + c];
+  }
+};
+
+struct SegmentStart {
+  int length;
+  __host__ __device__ size_t operator()(size_t s) const { return s * size_t(length); }
+};
+
+/// Neuron x = [mean over its K synapses ; zeros up to I (SHARED)].
+__global__ void neuron_input_kernel(size_t neuron_rows, int C, int I, float inv_k, const float* sums, int gate_ld,
+                                    float* gate_in) {
+  ENU_GRID_STRIDE(i, neuron_rows * I) {
+    const size_t r = i / I;
+    const int c = int(i % I);
+    gate_in[r * gate_ld + c] = c < C ? sums[r * C + c] * inv_k : 0.0f;
+  }
+}
+
+// ---- the task: one thread per lifetime ----------------------------------------------------
+
+__global__ void task_start_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, MazeLifetime* mazes) {
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
+    if (task.kind == DeviceTask::Kind::maze) {
+      mazes[l].start(task.maze, task.double_maze, lifetime_rng(set.seed, set.generation, int(l % set.count)));
+    }
+  }
+}
+
+/// Observations into the sensory inputs, zero-padded to C channels.
+__global__ void task_observe_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, int step, int inputs,
+                                    int C, const MazeLifetime* mazes, float* sensory) {
+  const int size = task.shape.sources * task.shape.channels;
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
+    float* out = sensory + l * inputs * C;
+    for (int k = 0; k < inputs * C; ++k) out[k] = 0.0f;
+    float seen[kMazeSources * kMazeChannels];
+    const float* in = seen;
+    if (task.kind == DeviceTask::Kind::maze) {
+      mazes[l].observe(seen);
+      if (task.observations_out && l < size_t(set.count)) {
+        for (int k = 0; k < size; ++k) task.observations_out[(l * task.steps + step) * size + k] = seen[k];
+      }
+    } else {
+      in = task.observations + ((l % set.count) * task.steps + step) * size;
+    }
+    for (int s = 0; s < task.shape.sources; ++s)
+      for (int c = 0; c < task.shape.channels; ++c) out[s * C + c] = in[s * task.shape.channels + c];
+  }
+}
+
+/// The read-out (channel 0 of the last `outputs` neurons) acted on or recorded.
+__global__ void task_act_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, int step, int neurons,
+                                int outputs, const float* neuron_out, int out_ld, MazeLifetime* mazes) {
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
+    float readout[kMazeActions];
+    const int count = outputs < kMazeActions ? outputs : kMazeActions;
+    for (int a = 0; a < count; ++a) readout[a] = neuron_out[(l * neurons + neurons - outputs + a) * out_ld];
+    if (task.actions && l < size_t(set.count)) {  // recorded for the first member (replays run the centre alone)
+      for (int a = 0; a < outputs; ++a) {
+        task.actions[(l * task.steps + step) * outputs + a] = neuron_out[(l * neurons + neurons - outputs + a) * out_ld];
+      }
+    }
+    if (task.kind == DeviceTask::Kind::maze) mazes[l].act(task.maze, readout);
+  }
+}
+
+__global__ void task_fitness_kernel(DeviceTask task, int lifetimes_in_chunk, const MazeLifetime* mazes,
+                                    float* fitness) {
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
+    fitness[l] = task.kind == DeviceTask::Kind::maze ? mazes[l].fitness(task.maze) : 0.0f;
+  }
+}
+
+}  // namespace
+
+// ---- CellRows ------------------------------------------------------------------------
+
+void CellRows::init(const CellSpec& cell) {
+  spec = cell;
+  layout = cell_layout(cell);
+  gate_ld = layout.gate_inputs + 1;
+  gates_ld = layout.gate_chunks * cell.memory;
+  hidden_ld = cell.memory + 1;
+}
+
+size_t CellRows::floats_per_row() const {
+  const int M = spec.memory;
+  return size_t(gate_ld) + gates_ld + M + hidden_ld + (spec.kind == CellKind::lstm ? M : 0) + spec.outputs;
+}
+
+void CellRows::resize(size_t rows) {
+  gate_in.resize(rows * gate_ld);
+  gates.resize(rows * gates_ld);
+  cand.resize(rows * spec.memory);
+  hidden.resize(rows * hidden_ld);
+  if (spec.kind == CellKind::lstm) cell.resize(rows * spec.memory);
+  out.resize(rows * spec.outputs);
+}
+
+// ---- LayeredNetwork ---------------------------------------------------------------------
+
+LayeredNetwork::LayeredNetwork(const DeviceNetwork& net, size_t param_count, bool tf32)
+    : net_(net), param_count_(param_count) {
+  ENU_CUBLAS_CHECK(cublasCreate(&blas_));
+  ENU_CUBLAS_CHECK(cublasSetMathMode(blas_, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  synapses_.init(net.synapse);
+  neurons_.init(net.neuron);
+}
+
+LayeredNetwork::~LayeredNetwork() { cublasDestroy(blas_); }
+
+size_t LayeredNetwork::bytes_per_lifetime() const {
+  const size_t S = size_t(net_.neurons) * net_.fan_in, N = size_t(net_.neurons), C = size_t(net_.channels);
+  const size_t floats = S * synapses_.floats_per_row() + N * neurons_.floats_per_row() + net_.inputs * C + N * C + 1;
+  return floats * sizeof(float) + sizeof(MazeLifetime);
+}
+
+// out[rows x cols] = x[rows x k] W[k x cols] per member, W at theta_offset in each
+// member's parameters (row-major, input-major as the canonical layout stores it):
+// column-major cuBLAS computes out^T = W^T x^T on the same bytes.
+void LayeredNetwork::gemm(const float* x, int x_ld, size_t theta_offset, int cols, float* out, int out_ld,
+                          int members, int rows_per_member, int k) {
+  const float one = 1.0f, zero = 0.0f;
+  ENU_CUBLAS_CHECK(cublasSgemmStridedBatched(
+      blas_, CUBLAS_OP_N, CUBLAS_OP_N, cols, rows_per_member, k, &one, theta_.data() + theta_offset, cols,
+      (long long)param_count_, x, x_ld, (long long)rows_per_member * x_ld, &zero, out, out_ld,
+      (long long)rows_per_member * out_ld, members));
+}
+
+void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, int rows_per_member, bool noise,
+                               const Population& pop, int first_member, const LifetimeSet& lifetimes, uint32_t tick,
+                               cudaStream_t stream) {
+  const CellLayout& l = c.layout;
+  const int I = c.spec.inputs, M = c.spec.memory, O = c.spec.outputs, F = l.feedback;
+  const size_t rows = size_t(members) * rows_per_member;
+  const bool steep = c.spec.kind != CellKind::gru;
+  const float gain = steep ? 3.0f : 1.0f;
+
+  gate_input_tail_kernel<<<blocks_for(rows * (F + M + 1)), kThreads, 0, stream>>>(
+      rows, I, F, M, c.gate_ld, O, c.hidden_ld, c.out.data(), c.hidden.data(), c.gate_in.data());
+  ENU_CUDA_CHECK_LAUNCH();
+  gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_gate, c.gates_ld, c.gates.data(), c.gates_ld, members,
+       rows_per_member, c.gate_ld);
+  if (c.spec.kind == CellKind::lstm) {
+    gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_cand, M, c.cand.data(), M, members, rows_per_member, c.gate_ld);
+    lstm_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, M, c.gates_ld, c.hidden_ld, c.gates.data(),
+                                                               c.cand.data(), c.cell.data(), c.hidden.data());
+    ENU_CUDA_CHECK_LAUNCH();
+  } else {
+    reset_update_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, I, F, M, gain, steep ? 1.0f : 0.0f,
+                                                                       c.gate_ld, c.gates_ld, c.hidden_ld,
+                                                                       c.hidden.data(), c.gates.data(),
+                                                                       c.gate_in.data());
+    ENU_CUDA_CHECK_LAUNCH();
+    gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_cand, M, c.cand.data(), M, members, rows_per_member, c.gate_ld);
+    blend_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, M, gain, c.gates_ld, c.hidden_ld, c.gates.data(),
+                                                                c.cand.data(), c.hidden.data());
+    ENU_CUDA_CHECK_LAUNCH();
+  }
+  gemm(c.hidden.data(), c.hidden_ld, theta_offset + l.w_out, O, c.out.data(), O, members, rows_per_member, M + 1);
+  ReadoutNoise readout;
+  if (noise && net_.output_noise != 0.0f) {
+    readout.on = true;
+    readout.std = net_.output_noise;
+    readout.key = stream_key(lifetimes.seed, Stream::output_noise);
+    readout.pop = pop;
+    readout.first_member = first_member;
+    readout.lifetimes = lifetimes.count;
+    readout.neurons = net_.neurons;
+    readout.generation = uint32_t(lifetimes.generation);
+    readout.tick = tick;
+  }
+  readout_kernel<<<blocks_for(rows * O), kThreads, 0, stream>>>(rows, O, c.spec.spiking ? 1000.0f : 1.0f, readout,
+                                                                c.out.data());
+  ENU_CUDA_CHECK_LAUNCH();
+}
+
+void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetimes, const DeviceTask& task,
+                              float* fitness, int members_per_chunk, cudaStream_t stream) {
+  ENU_CUBLAS_CHECK(cublasSetStream(blas_, stream));
+  const int E = lifetimes.count, S = net_.neurons * net_.fan_in, N = net_.neurons, C = net_.channels;
+  const int chunk = std::max(1, std::min(members_per_chunk, pop.size));
+  const size_t max_lifetimes = size_t(chunk) * E;
+  theta_.resize(size_t(chunk) * param_count_);
+  synapses_.resize(max_lifetimes * S);
+  neurons_.resize(max_lifetimes * N);
+  sensory_.resize(max_lifetimes * net_.inputs * C);
+  sums_.resize(max_lifetimes * N * C);
+  lifetimes_.resize(max_lifetimes * sizeof(MazeLifetime));
+  auto* mazes = reinterpret_cast<MazeLifetime*>(lifetimes_.data());
+
+  for (int first = 0; first < pop.size; first += chunk) {
+    const int members = std::min(chunk, pop.size - first);
+    const int count = members * E;  // lifetimes in this chunk
+    const size_t syn_rows = size_t(count) * S, neu_rows = size_t(count) * N;
+
+    member_theta_kernel<<<dim3(unsigned(std::min<size_t>((param_count_ / 4 + kThreads) / kThreads, 64)), members),
+                          kThreads, 0, stream>>>(pop, first, theta_.data());
+    ENU_CUDA_CHECK_LAUNCH();
+    for (CellRows* rows : {&synapses_, &neurons_}) {
+      const size_t n = rows == &synapses_ ? syn_rows : neu_rows;
+      ENU_CUDA_CHECK(cudaMemsetAsync(rows->out.data(), 0, n * rows->spec.outputs * sizeof(float), stream));
+      if (rows->spec.kind == CellKind::lstm) {
+        ENU_CUDA_CHECK(cudaMemsetAsync(rows->cell.data(), 0, n * rows->spec.memory * sizeof(float), stream));
+      }
+      reset_rows_kernel<<<blocks_for(n * rows->hidden_ld), kThreads, 0, stream>>>(n, rows->spec.memory,
+                                                                                 rows->hidden_ld, rows->hidden.data());
+      ENU_CUDA_CHECK_LAUNCH();
+    }
+    task_start_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, lifetimes, count, mazes);
+    ENU_CUDA_CHECK_LAUNCH();
+
+    // Recording (the parity tests) covers the first member of a replay or maze run only.
+    DeviceTask step_task = task;
+    if (first > 0) step_task.actions = step_task.observations_out = nullptr;
+    const SegmentStart starts{net_.fan_in};
+    const auto begin_offsets = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(0), starts);
+    const auto end_offsets = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(1), starts);
+    const auto synapse_outputs = thrust::make_transform_iterator(
+        thrust::counting_iterator<size_t>(0), SynapseOutputAt{synapses_.out.data(), synapses_.spec.outputs, net_.fan_in, C});
+    const int segments = int(neu_rows * C);
+    size_t scratch_bytes = 0;
+    ENU_CUDA_CHECK(cub::DeviceSegmentedReduce::Sum(nullptr, scratch_bytes, synapse_outputs, sums_.data(), segments,
+                                                   begin_offsets, end_offsets, stream));
+    scratch_.resize(scratch_bytes);
+
+    for (int step = 0; step < task.steps; ++step) {
+      task_observe_kernel<<<blocks_for(count), kThreads, 0, stream>>>(step_task, lifetimes, count, step, net_.inputs,
+                                                                      C, mazes, sensory_.data());
+      ENU_CUDA_CHECK_LAUNCH();
+      for (int tick = 0; tick < net_.ticks_per_step; ++tick) {
+        const uint32_t global_tick = uint32_t(step * net_.ticks_per_step + tick);
+        gather_kernel<<<blocks_for(syn_rows * 2 * C), kThreads, 0, stream>>>(
+            size_t(count), net_, sensory_.data(), neurons_.out.data(), neurons_.spec.outputs, synapses_.gate_ld,
+            synapses_.gate_in.data());
+        ENU_CUDA_CHECK_LAUNCH();
+        cell_step(synapses_, 0, members, E * S, false, pop, first, lifetimes, global_tick, stream);
+        ENU_CUDA_CHECK(cub::DeviceSegmentedReduce::Sum(scratch_.data(), scratch_bytes, synapse_outputs, sums_.data(),
+                                                       segments, begin_offsets, end_offsets, stream));
+        neuron_input_kernel<<<blocks_for(neu_rows * neurons_.spec.inputs), kThreads, 0, stream>>>(
+            neu_rows, C, neurons_.spec.inputs, 1.0f / float(net_.fan_in), sums_.data(), neurons_.gate_ld,
+            neurons_.gate_in.data());
+        ENU_CUDA_CHECK_LAUNCH();
+        cell_step(neurons_, net_.neuron_offset, members, E * N, true, pop, first, lifetimes, global_tick, stream);
+      }
+      task_act_kernel<<<blocks_for(count), kThreads, 0, stream>>>(step_task, lifetimes, count, step, N, net_.outputs,
+                                                                  neurons_.out.data(), neurons_.spec.outputs, mazes);
+      ENU_CUDA_CHECK_LAUNCH();
+    }
+    task_fitness_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, count, mazes, fitness + size_t(first) * E);
+    ENU_CUDA_CHECK_LAUNCH();
+  }
+}
+
+}  // namespace enu::cuda

@@ -75,6 +75,13 @@ cpu=$(evolve cpu "${generations:-100}" "$minutes")
 bench="exit $? (table below)"
 tf32=$(grep -m1 -o 'TF32 layered path vs FP32 reference: .*' "$out/gpu_tests.log" || echo "not measured")
 
+# The PyTorch baseline (the published formulation) on the same card: the same
+# outputs as the engine on a recorded lifetime, then its throughput on the
+# published maze setting, beside the engine's maze rows in the bench table.
+baseline_check=$(bash tests/baseline_check.sh "$bin/enu" "$out/baseline_check" "$PWD" cuda 2>&1 | tail -1)
+baseline=$(python3 benchmarks/pytorch_baseline.py bench --device cuda --members 512 --lifetimes 8 --steps 400 2>&1 |
+  tail -1)
+
 echo
 row "device" "$gpu"
 row "commit" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -84,6 +91,8 @@ row "racecheck (parity tests)" "$racecheck"
 row "stdp, --backend cuda" "$cuda"
 row "stdp, --backend cpu ($(nproc) cores)" "$cpu"
 row "TF32 accuracy" "$tf32"
+row "PyTorch baseline vs engine" "$baseline_check"
+row "PyTorch baseline, maze" "$baseline"
 row "enu bench" "$bench"
 echo
 sed -n '/^| setting/,$p' "$out/bench.log"

@@ -18,6 +18,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "enu/checkpoint.hpp"
+#include "maze_analysis.hpp"
 #include "run.hpp"
 #include "suggest.hpp"
 
@@ -322,12 +324,37 @@ bool run_is_complete(const fs::path& dir, const RunConfig& config) {
 // The same summary.yaml that `enu evolve` writes, written last and atomically:
 // its presence marks the run complete.
 // Reads a finished run back from its folder.
-CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<double>& threshold) {
+// Maze runs: the adaptation scores of the agent and of the best fixed policy from
+// the run's maze_adaptation.csv, written here from its best checkpoint when missing.
+void read_adaptation(const fs::path& dir, const RunConfig& config, CompareRun& run) {
+  if (config.task.name != "tmaze" && config.task.name != "double_tmaze") return;
+  const fs::path path = dir / "maze_adaptation.csv";
+  if (!fs::exists(path)) {
+    const Checkpoint best = load_checkpoint(checkpoint_path(dir.string(), "best"));
+    write_text(path, maze_adaptation(config, best.state.theta).csv);
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header: policy,adaptation_score,...
+  while (std::getline(in, line)) {
+    const size_t comma = line.find(','), next = line.find(',', comma + 1);
+    if (comma == std::string::npos || next == std::string::npos) continue;
+    const std::string policy = line.substr(0, comma);
+    const double score = std::stod(line.substr(comma + 1, next - comma - 1));
+    if (policy == "agent") run.adaptation = score;
+    if (policy == "best_fixed") run.fixed_adaptation = score;
+  }
+  if (!run.adaptation || !run.fixed_adaptation) throw Error(path.string() + ": no agent and best_fixed rows");
+}
+
+CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<double>& threshold,
+                    const RunConfig& config) {
   CompareRun run;
   run.seed = seed;
   const YAML::Node summary = YAML::LoadFile((dir / "summary.yaml").string());
   run.generations = summary["generations"].as<uint64_t>();
   run.final_fitness = summary["held_out_fitness_mean"].as<double>();
+  read_adaptation(dir, config, run);
 
   std::ifstream in(dir / "metrics.csv");
   std::string line, cell;
@@ -384,9 +411,10 @@ std::string resolved_yaml(const CompareConfig& config, int seeds, const std::vec
 void write_outputs(const fs::path& out, const CompareReport& report) {
   std::ostringstream table;
   table << "model,runs,final_mean,final_std,last_centre_mean,last_centre_std,threshold,reached,"
-           "to_threshold_mean,to_threshold_std,welch_t,welch_df,p_value\n";
+           "to_threshold_mean,to_threshold_std,welch_t,welch_df,p_value,adaptation_mean,adaptation_std,"
+           "fixed_adaptation_mean\n";
   std::ostringstream runs;
-  runs << "model,seed,generations,final_fitness,last_centre,to_threshold\n";
+  runs << "model,seed,generations,final_fitness,last_centre,to_threshold,adaptation,fixed_adaptation\n";
   std::ostringstream curves;
   curves << "generation,model,mean,std,n\n";
   for (const CompareRow& row : report.rows) {
@@ -403,12 +431,20 @@ void write_outputs(const fs::path& out, const CompareReport& report) {
     } else {
       table << ",,";
     }
+    if (row.adaptation.n > 0) {
+      table << ',' << format(row.adaptation.mean, "%.9g") << ',' << format(row.adaptation.std, "%.9g") << ','
+            << format(row.fixed_adaptation.mean, "%.9g");
+    } else {
+      table << ",,,";
+    }
     table << '\n';
 
     size_t longest = 0;
     for (const CompareRun& r : row.runs) {
       runs << row.model << ',' << r.seed << ',' << r.generations << ',' << format(r.final_fitness, "%.9g") << ','
-           << format(r.last_centre, "%.9g") << ',' << (r.to_threshold ? std::to_string(*r.to_threshold) : "") << '\n';
+           << format(r.last_centre, "%.9g") << ',' << (r.to_threshold ? std::to_string(*r.to_threshold) : "") << ','
+           << (r.adaptation ? format(*r.adaptation, "%.9g") : "") << ','
+           << (r.fixed_adaptation ? format(*r.fixed_adaptation, "%.9g") : "") << '\n';
       longest = std::max(longest, r.centre.size());
     }
     // Runs stopped by a time limit are shorter: n says how many runs each point averages.
@@ -465,17 +501,21 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
         const EvolveSummary summary = evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false, nullptr, nullptr});
         finish_run(dir.string(), run_config, *evaluator, summary);
       }
-      row.runs.push_back(read_run(dir, seed, config.threshold));
+      row.runs.push_back(read_run(dir, seed, config.threshold, run_config));
     }
-    std::vector<double> finals, lasts, reached;
+    std::vector<double> finals, lasts, reached, adaptation, fixed;
     for (const CompareRun& r : row.runs) {
       finals.push_back(r.final_fitness);
       lasts.push_back(r.last_centre);
       if (r.to_threshold) reached.push_back(double(*r.to_threshold));
+      if (r.adaptation) adaptation.push_back(*r.adaptation);
+      if (r.fixed_adaptation) fixed.push_back(*r.fixed_adaptation);
     }
     row.final_fitness = sample_stats(finals);
     row.last_centre = sample_stats(lasts);
     row.to_threshold = sample_stats(reached);
+    row.adaptation = sample_stats(adaptation);
+    row.fixed_adaptation = sample_stats(fixed);
     report.rows.push_back(std::move(row));
   }
 
@@ -497,9 +537,10 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
 std::string format_table_markdown(const CompareReport& report) {
   std::ostringstream md;
   const std::string threshold = report.threshold ? format(*report.threshold) : "";
+  const bool maze = !report.rows.empty() && report.rows.front().adaptation.n > 0;
   md << "| model | runs | final fitness (mean ± std) | generations to " << (report.threshold ? threshold : "threshold")
-     << " (mean ± std) | reached | t | df | p vs " << report.reference << " |\n"
-     << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+     << " (mean ± std) | reached | t | df | p vs " << report.reference << " |" << (maze ? " adaptation (mean ± std) |" : "")
+     << "\n|---|---:|---:|---:|---:|---:|---:|---:|" << (maze ? "---:|" : "") << "\n";
   for (const CompareRow& row : report.rows) {
     const int n = int(row.runs.size());
     md << "| " << row.model << (row.model == report.reference ? " (reference)" : "") << " | " << n << " | "
@@ -512,15 +553,23 @@ std::string format_table_markdown(const CompareReport& report) {
     md << " | " << (report.threshold ? std::to_string(row.to_threshold.n) + "/" + std::to_string(n) : "—") << " | ";
     if (row.vs_reference) {
       md << format(row.vs_reference->t, "%.3g") << " | " << format(row.vs_reference->df, "%.3g") << " | "
-         << format(row.vs_reference->p, "%.3g") << " |\n";
+         << format(row.vs_reference->p, "%.3g") << " |";
     } else {
-      md << "— | — | — |\n";
+      md << "— | — | — |";
     }
+    if (maze) md << ' ' << format(row.adaptation.mean, "%.3f") << " ± " << format(row.adaptation.std, "%.3f") << " |";
+    md << '\n';
   }
   md << "\nFinal fitness: the best centre's mean fitness on held-out lifetimes (run.eval_lifetimes, summary.yaml).\n"
         "Generations to threshold: the first generation whose centre fitness (training lifetimes) reached it,\n"
         "over the runs that did. t, df, p: Welch's two-sided t-test of the final fitness against the reference\n"
         "(t > 0: higher mean fitness than the reference).\n";
+  if (maze) {
+    md << "Adaptation: the best centre's adaptation score on 64 held-out lifetimes (maze_adaptation.csv); the best\n"
+          "fixed (non-learning) policy scores "
+       << format(report.rows.front().fixed_adaptation.mean, "%.3f")
+       << " on the same lifetimes (mean over seeds), so a learner scores above it.\n";
+  }
   return md.str();
 }
 

@@ -91,12 +91,16 @@ struct CompareRun {
   double last_centre = 0.0;            // training fitness of the last generation's centre
   std::optional<uint64_t> to_threshold;  // first generation whose centre reached the threshold
   std::vector<double> centre;          // centre fitness per generation (metrics.csv)
+  // Maze tasks: the best centre's adaptation score and the best fixed policy's,
+  // on the run's held-out lifetimes (maze_adaptation.csv, as `enu analyze` writes it).
+  std::optional<double> adaptation, fixed_adaptation;
 };
 
 struct CompareRow {
   std::string model;
   std::vector<CompareRun> runs;
   SampleStats final_fitness, last_centre, to_threshold;  // to_threshold over the runs that reached it
+  SampleStats adaptation, fixed_adaptation;               // maze tasks only (n = 0 otherwise)
   std::optional<WelchResult> vs_reference;  // final fitness against the reference; none for the reference
 };
 

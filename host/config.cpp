@@ -88,7 +88,7 @@ std::string name_of(E value) {
 
 // ---- tasks -----------------------------------------------------------------------
 
-enum class ModelNeed { cell, network, none };
+enum class ModelNeed { cell, network, agent, none };  // agent: a network, or one cell reading every input
 
 /// What each task reads from `task.<section>` and asks of the model.
 struct TaskInfo {
@@ -102,8 +102,8 @@ constexpr TaskInfo kTasks[] = {
     {"iaf", "iaf", ModelNeed::cell, 1},
     {"stdp", "stdp", ModelNeed::cell, 4},
     {"stdp_complex", "stdp", ModelNeed::cell, 4},
-    {"tmaze", "maze", ModelNeed::network, kMazeSources},
-    {"double_tmaze", "maze", ModelNeed::network, kMazeSources},
+    {"tmaze", "maze", ModelNeed::agent, kMazeSources},
+    {"double_tmaze", "maze", ModelNeed::agent, kMazeSources},
     {"sphere", "function", ModelNeed::none, 0},
     {"rastrigin", "function", ModelNeed::none, 0},
 };
@@ -718,8 +718,17 @@ void fields(V& v, RunConfig& c) {
   if (task.model == ModelNeed::cell)
     v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs >= task.min_inputs,
               ">= " + std::to_string(task.min_inputs) + " for task " + c.task.name + " (its observation channels)");
-  if (task.model != ModelNeed::network) return;
-  v.require("model.kind", c.model.kind, network, "network for task " + c.task.name + " (an agent of many cells)");
+  if (task.model != ModelNeed::agent) return;
+  if (!network) {  // a single recurrent agent: the whole observation in, one output per action
+    const int values = kMazeSources * kMazeChannels;
+    v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs == values,
+              "exactly " + show(values) + " for a single-cell agent in task " + c.task.name + " (" +
+                  show(kMazeSources) + " inputs x " + show(kMazeChannels) + " channels, read as one vector)");
+    v.require("model.cell.outputs", c.model.cell.outputs, c.model.cell.outputs == kMazeActions,
+              "exactly " + show(kMazeActions) + " for a single-cell agent in task " + c.task.name +
+                  " (forward, turn left, turn right)");
+    return;
+  }
   v.require("model.network.topology.inputs", c.model.topology.inputs, c.model.topology.inputs == task.min_inputs,
             "exactly " + show(task.min_inputs) + " for task " + c.task.name +
                 " (three observation inputs and the reward input)");

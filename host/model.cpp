@@ -16,6 +16,11 @@ ObservationShape ModelSpec::observation_capacity() const {
   return ObservationShape{network.topology.inputs, network.channels};
 }
 
+ObservationShape ModelSpec::input_shape(ObservationShape task) const {
+  if (kind == Kind::cell) return ObservationShape{1, task.sources * task.channels};
+  return task;
+}
+
 void ModelSpec::init_params(uint64_t seed, float* theta) const {
   if (kind == Kind::cell) {
     init_cell_params(cell, seed, 0, theta);

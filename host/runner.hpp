@@ -58,6 +58,7 @@ class ModelRunner {
   StageClock clock_;
 };
 
+/// `shape`: the task's observations (a single cell reads them as one vector, ModelSpec::input_shape).
 std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity);
 std::unique_ptr<ModelRunner> make_fast_runner(const ModelSpec& model, ObservationShape shape, int capacity);
 

@@ -12,6 +12,8 @@
 #include "compare.hpp"
 #include "cpu_evaluator.hpp"
 #include "enu/common.hpp"
+#include "maze_analysis.hpp"
+#include "run.hpp"
 #include "tasks/tasks.hpp"
 
 namespace enu {
@@ -161,6 +163,25 @@ TEST(CompareConfig, ParsesTheShippedStdpComparison) {
   EXPECT_EQ(c.run_config(c.models[2], 1).model.cell.kind, CellKind::gru);
 }
 
+// The T-maze comparison: ENU-NN, its ablations and single recurrent agents of a
+// comparable parameter count (within 10% of ENU-NN's; SHARED has fewer by design).
+TEST(CompareConfig, ParsesTheShippedTmazeComparison) {
+  const CompareConfig c = load_compare_config(std::string(ENU_SOURCE_DIR) + "/configs/compare_tmaze.yaml");
+  ASSERT_EQ(c.models.size(), 6u);
+  EXPECT_EQ(c.reference, "enu_nn");
+  const double enu_nn = double(c.run_config(c.models[0], 1).model_spec().param_count());
+  for (const CompareModel& m : c.models) {
+    const RunConfig config = c.run_config(m, c.first_seed);
+    EXPECT_EQ(config.task.name, "tmaze") << m.name;
+    if (config.model.kind == ModelSpec::Kind::cell) {
+      EXPECT_EQ(config.model.cell.inputs, 12) << m.name;
+      EXPECT_NEAR(double(config.model_spec().param_count()) / enu_nn, 1.0, 0.1) << m.name;
+    }
+  }
+  EXPECT_EQ(c.run_config(c.models[3], 1).model.cell.kind, CellKind::gru);
+  EXPECT_TRUE(c.run_config(c.models[2], 1).model.network.shared);
+}
+
 TEST(CompareConfig, RejectsAnUnknownKeyWithItsLine) {
   const std::string dir = fresh_dir("unknown");
   const std::string path = write_file(dir, "c.yaml", tiny_comparison(dir) + "seedz: 3\n");
@@ -229,6 +250,36 @@ CompareReport run_tiny(const CompareConfig& config, const std::string& out) {
     return make_objective_evaluator(make_objective(c.task));
   };
   return run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr});
+}
+
+// Maze comparisons report each run's adaptation score beside the best fixed
+// policy's, computed on the run's held-out lifetimes.
+TEST(CompareRun, MazeComparisonReportsAdaptation) {
+  const std::string dir = fresh_dir("maze");
+  const std::string out = (fs::path(dir) / "out").string();
+  const std::string base = fs::relative(fs::path(ENU_SOURCE_DIR) / "configs" / "tmaze_small.yaml", dir).string();
+  const CompareConfig config = load_compare_config(write_file(
+      dir, "maze.yaml",
+      "base: " + base +
+          "\nseeds: 1\nset: [es.population=4, es.lifetimes=1, run.generations=2, run.eval_lifetimes=2, "
+          "task.maze.steps=40, model.network.channels=4, model.network.memory=4]\n"
+          "models:\n  enu_nn: []\n  gru: [\"model={kind: cell, cell: {type: gru, inputs: 12, memory: 4, outputs: 3}}\"]\n"));
+  const EvaluatorFactory factory = [](const RunConfig& c) {
+    return make_cpu_evaluator(CpuRunnerKind::fast, c.model_spec(), make_task(c.task), 1, 1);
+  };
+  const CompareReport report = run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr});
+  ASSERT_EQ(report.rows.size(), 2u);
+  const RunConfig run = config.run_config(config.models[0], 1);
+  const double fixed =
+      best_fixed_policy(run.task.maze, false, held_out_lifetimes(run.run.seed, 64)).best_score.score();
+  for (const CompareRow& row : report.rows) {
+    ASSERT_TRUE(row.runs.at(0).adaptation.has_value()) << row.model;
+    EXPECT_GE(*row.runs[0].adaptation, 0.0) << row.model;
+    EXPECT_LE(*row.runs[0].adaptation, 1.0) << row.model;
+    EXPECT_EQ(*row.runs[0].fixed_adaptation, fixed) << row.model;
+    EXPECT_EQ(row.adaptation.n, 1) << row.model;
+  }
+  EXPECT_NE(format_table_markdown(report).find("adaptation (mean ± std)"), std::string::npos);
 }
 
 TEST(CompareRun, TinySphereComparisonIsResumable) {

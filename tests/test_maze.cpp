@@ -14,6 +14,8 @@
 #include "cpu_evaluator.hpp"
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
+#include "enu/single_unit_tasks.hpp"
+#include "reference/reference.hpp"
 #include "tasks/tasks.hpp"
 
 namespace enu {
@@ -598,6 +600,45 @@ TEST(TMaze, NetworkRunsThroughCpuEvaluator) {
   }
 }
 
+// A single recurrent agent (one GRU cell for the whole agent) reads the whole
+// observation, [4 inputs x 3 channels], as one 12-channel input and acts on its
+// 3 outputs: the evaluator must give the fitness of a naive loop written here
+// from MazeLifetime and the scalar reference cell.
+TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
+  const RunConfig config = parse_config(
+      "task:\n  name: tmaze\n  maze:\n    steps: 60\nmodel:\n  cell:\n    type: gru\n    inputs: 12\n"
+      "    memory: 6\n    outputs: 3\nes:\n  population: 2\n  lifetimes: 3\n",
+      "test_maze");
+  const ModelSpec model = config.model_spec();
+  std::vector<float> theta(model.param_count());
+  model.init_params(4, theta.data());
+  for (size_t k = 0; k < theta.size(); ++k) theta[k] += 0.3f * std::sin(float(k));  // away from the symmetric start
+  Population centre;
+  centre.centre = theta.data();
+  centre.param_count = theta.size();
+  centre.size = 1;
+  centre.centre_only = true;
+  const LifetimeSet set{5, 2, 3};
+  std::vector<float> fast(3), reference(3);
+  make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(config.task), 1, 3)->evaluate(centre, set, fast.data());
+  make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(config.task), 1, 3)
+      ->evaluate(centre, set, reference.data());
+  const CellLayout layout = cell_layout(model.cell);
+  for (int e = 0; e < 3; ++e) {
+    MazeLifetime life;
+    life.start(config.task.maze, false, lifetime_rng(set.seed, set.generation, e));
+    std::vector<float> state(size_t(layout.state_size), 0.0f);
+    float x[kMazeSources * kMazeChannels];
+    for (int t = 0; t < config.task.maze.steps; ++t) {
+      life.observe(x);
+      reference::cell_step(model.cell, theta.data(), x, nullptr, state.data());
+      life.act(config.task.maze, &state[size_t(layout.o)]);
+    }
+    EXPECT_EQ(reference[size_t(e)], life.fitness(config.task.maze)) << "lifetime " << e;
+    EXPECT_NEAR(fast[size_t(e)], life.fitness(config.task.maze), 1e-4) << "lifetime " << e;
+  }
+}
+
 // ---- configs -----------------------------------------------------------------------
 
 // The shipped maze configs load with the published (or CPU-sized) settings.
@@ -644,7 +685,11 @@ TEST(MazeConfig, RoundTripAndModelChecks) {
       EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
     }
   };
-  rejected("task:\n  name: tmaze\n", "network for task tmaze");
+  rejected("task:\n  name: tmaze\n", "exactly 12 for a single-cell agent in task tmaze");
+  rejected("task:\n  name: tmaze\nmodel:\n  cell:\n    inputs: 12\n    outputs: 1\n",
+           "exactly 3 for a single-cell agent in task tmaze");
+  EXPECT_NO_THROW(parse_config("task:\n  name: tmaze\nmodel:\n  cell:\n    type: gru\n    inputs: 12\n    outputs: 3\n",
+                               "test.yaml"));
   std::string yaml = tiny_network("tmaze");
   rejected(yaml.replace(yaml.find("inputs: 4"), 9, "inputs: 3"), "exactly 4 for task tmaze");
   yaml = tiny_network("tmaze");

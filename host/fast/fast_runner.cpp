@@ -134,7 +134,9 @@ class FastNetworkRunner final : public ModelRunner {
 }  // namespace
 
 std::unique_ptr<ModelRunner> make_fast_runner(const ModelSpec& model, ObservationShape shape, int capacity) {
-  if (model.kind == ModelSpec::Kind::cell) return std::make_unique<FastCellRunner>(model.cell, shape, capacity);
+  if (model.kind == ModelSpec::Kind::cell) {
+    return std::make_unique<FastCellRunner>(model.cell, model.input_shape(shape), capacity);
+  }
   return std::make_unique<FastNetworkRunner>(model.network, shape, capacity);
 }
 

@@ -124,7 +124,7 @@ class ReferenceRunner final : public ModelRunner {
 }  // namespace
 
 std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity) {
-  return std::make_unique<ReferenceRunner>(model, shape, capacity);
+  return std::make_unique<ReferenceRunner>(model, model.input_shape(shape), capacity);
 }
 
 }  // namespace enu

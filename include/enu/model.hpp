@@ -27,6 +27,11 @@ struct ModelSpec {
   int action_count() const;
   /// Sources and channels the model can take; a task's shape must fit within it.
   ObservationShape observation_capacity() const;
+  /// How the model reads a task's observations: a network as they come (one
+  /// source per sensory input); a single cell as one source of all their values
+  /// (the same memory, [sources x channels] read as one vector), so that one
+  /// recurrent cell can be the whole agent of a many-input task.
+  ObservationShape input_shape(ObservationShape task) const;
   void init_params(uint64_t seed, float* theta) const;
   /// FLOPs of one environment step (all ticks).
   double flops_per_step() const;

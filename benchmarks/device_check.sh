@@ -4,7 +4,7 @@
 #   here (no GPU needed):   benchmarks/device_check.sh --prepare
 #       builds for sm_90 and bundles the binaries with the shared libraries a
 #       bare GPU image may lack (yaml-cpp, cudart, this compiler's libstdc++; glibc >= 2.34
-#       is assumed) into device-bundle/ (git-ignored)
+#       is assumed; cuBLAS is taken from the image's CUDA 13) into device-bundle/ (git-ignored)
 #   there (carry device-bundle):   benchmarks/device_check.sh [minutes for the stdp run, default 2]
 #
 # Prints one table: the gpu tests, compute-sanitizer memcheck and racecheck over
@@ -23,7 +23,9 @@ if [ "${1:-}" = "--prepare" ]; then
   cp build/host/cli/enu build/tests/enu_gpu_tests "$bundle/bin/"
   for lib in $(ldd "$bundle"/bin/* | awk '/=> \// {print $3}' | sort -u); do
     case $(basename "$lib") in
-      libc.so* | libm.so* | ld-linux* | libpthread* | libdl* | librt* | libcuda.so*) ;;
+      # The C library and the driver are the machine's; cuBLAS (hundreds of MiB)
+      # comes from the device image's CUDA toolkit (the same major version, 13).
+      libc.so* | libm.so* | ld-linux* | libpthread* | libdl* | librt* | libcuda.so* | libcublas*) ;;
       *) cp -L "$lib" "$bundle/lib/" ;;
     esac
   done
@@ -34,7 +36,14 @@ fi
 minutes=${1:-2}
 out=${OUT:-/tmp/enu-device-check}
 mkdir -p "$out"
-export LD_LIBRARY_PATH="$PWD/$bundle/lib:${LD_LIBRARY_PATH:-}"
+# cuBLAS: the toolkit's, or the one PyTorch's nvidia-cublas wheel carries.
+wheel_cublas=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' \
+  2>/dev/null || true)
+export LD_LIBRARY_PATH="$PWD/$bundle/lib:/usr/local/cuda/lib64:${wheel_cublas}:${LD_LIBRARY_PATH:-}"
+if ! ldd "$PWD/$bundle/bin/enu" | grep -q 'libcublas.so.13 => /'; then
+  echo "device_check: libcublas.so.13 not found (looked in /usr/local/cuda/lib64 and ${wheel_cublas:-no wheel})"
+  exit 1
+fi
 bin="$PWD/$bundle/bin"
 row() { printf '%-34s %s\n' "$1" "$2"; }
 

@@ -692,6 +692,10 @@ void fields(V& v, RunSettings& c) {
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
   v.field("eval_lifetimes", c.eval_lifetimes, "fresh lifetimes for the final evaluation", at_least(1));
+  v.field("validation_lifetimes", c.validation_lifetimes,
+          "> 0: at every checkpoint the centre is evaluated on this many fixed validation lifetimes and the best "
+          "checkpoint keeps the best of those; 0: the best centre fitness of a generation's own lifetimes",
+          at_least(0));
   v.field("mpi_timeout_seconds", c.mpi_timeout_seconds,
           "MPI runs: a rank whose evaluation of its slice, or whose wait in the fitness exchange, exceeds this "
           "aborts the whole job naming itself; 0 = no watchdog",

@@ -47,16 +47,19 @@ std::string format_duration(double seconds) {
 
 
 // Keeps the rows of generations before `generations` (a resumed run rewrites the rest).
-void truncate_metrics(const fs::path& path, uint64_t generations) {
+/// Keeps the header and the rows whose first column (a generation) is below `end`.
+void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
   std::ifstream in(path);
-  std::string line, kept = std::string(kMetricsHeader) + "\n";
+  std::string line, kept = header + "\n";
   if (in && std::getline(in, line)) {
     while (std::getline(in, line)) {
-      if (!line.empty() && std::stoull(line.substr(0, line.find(','))) < generations) kept += line + "\n";
+      if (!line.empty() && std::stoull(line.substr(0, line.find(','))) < end) kept += line + "\n";
     }
   }
   write_text(path, kept);
 }
+
+constexpr const char* kValidationHeader = "generation,centre_validation_fitness";
 
 }  // namespace
 
@@ -109,6 +112,10 @@ LifetimeSet held_out_lifetimes(uint64_t run_seed, int count) {
   return LifetimeSet{splitmix64(run_seed ^ 0x48454C444F5554ull), 0, count};
 }
 
+LifetimeSet validation_lifetimes(uint64_t run_seed, int count) {
+  return LifetimeSet{splitmix64(run_seed ^ 0x56414C49444154ull), 0, count};
+}
+
 FitnessStats evaluate_centre(Evaluator& evaluator, const std::vector<float>& theta, const LifetimeSet& lifetimes) {
   Population centre{theta.data(), theta.size(), 0.0f, 0, lifetimes.generation, 1, true};
   std::vector<float> fitness(size_t(lifetimes.count));
@@ -141,7 +148,13 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
                   " parameters but the config's model has " + std::to_string(param_count(config)));
     }
     comm.agree("checkpoint " + checkpoint_path(dir.string(), "latest"), hash_text(hash_state(checkpoint.state)));
-    if (root) truncate_metrics(dir / "metrics.csv", checkpoint.state.generation);
+    if (root) {
+      // A resumed run repeats what followed its checkpoint: those rows go.
+      truncate_rows(dir / "metrics.csv", kMetricsHeader, checkpoint.state.generation);
+      if (config.run.validation_lifetimes > 0) {
+        truncate_rows(dir / "validation.csv", kValidationHeader, checkpoint.state.generation + 1);
+      }
+    }
   } else {
     checkpoint.state.theta = initial_centre(config);
     checkpoint.seed = config.run.seed;
@@ -161,6 +174,15 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation
       << " with backend " << evaluator.name() << ", ES update on the "
       << (options.updater ? options.updater->name() : "host") << "\n";
+
+  const bool validating = config.run.validation_lifetimes > 0;
+  const LifetimeSet validation = validation_lifetimes(config.run.seed, config.run.validation_lifetimes);
+  std::ofstream validation_csv;
+  if (root && validating) {
+    const fs::path path = dir / "validation.csv";
+    if (!options.resume) write_text(path, std::string(kValidationHeader) + "\n");
+    validation_csv.open(path, std::ios::app);
+  }
 
   const bool tty = isatty(STDERR_FILENO);
   const uint64_t first = strategy.state().generation, last = uint64_t(config.run.generations);
@@ -189,7 +211,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
           << " members had non-finite fitness and were ranked last\n";
     }
     const uint64_t done = strategy.state().generation;
-    if (r.centre > checkpoint.best_fitness) {
+    if (!validating && r.centre > checkpoint.best_fitness) {
       checkpoint.best_fitness = r.centre;
       checkpoint.best_generation = r.generation;
       save("best", evaluated);
@@ -200,6 +222,17 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       // Every rank reaches this point at the same generations: a cheap check
       // that their centres have not drifted apart before the state is kept.
       comm.agree("centre at generation " + std::to_string(done), hash_text(centre_hash));
+      if (validating) {
+        // One generation's few lifetimes are a noisy judge: their maximum over a
+        // run picks a lucky draw. The same validation lifetimes every time do not.
+        const double fitness = evaluate_centre(evaluator, strategy.state().theta, validation).mean;
+        validation_csv << done << ',' << fitness << '\n' << std::flush;
+        if (fitness > checkpoint.best_fitness) {
+          checkpoint.best_fitness = fitness;
+          checkpoint.best_generation = done;
+          save("best", strategy.state());
+        }
+      }
       save("latest", strategy.state());
     }
 

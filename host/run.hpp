@@ -45,6 +45,9 @@ size_t param_count(const RunConfig& config);
 
 /// Lifetimes that training never sees: a seed derived from the run seed.
 LifetimeSet held_out_lifetimes(uint64_t run_seed, int count);
+/// The fixed lifetimes run.validation_lifetimes picks the best checkpoint on:
+/// neither training's nor the held-out ones.
+LifetimeSet validation_lifetimes(uint64_t run_seed, int count);
 
 /// Mean and standard deviation of the centre's fitness over lifetimes.
 struct FitnessStats {

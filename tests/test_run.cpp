@@ -194,6 +194,46 @@ TEST(RunCheckpoints, BestCheckpointIsInRange) {
   EXPECT_NEAR(best.best_fitness, best_centre, 1e-5 * std::abs(best_centre));  // the csv prints 6 digits
 }
 
+// With run.validation_lifetimes the best checkpoint is the checkpointed centre
+// (every checkpoint_every = 3 generations, and the last) that scores highest on
+// the fixed validation lifetimes; validation.csv lists every such score, and a
+// run stopped at a checkpoint and resumed writes the same rows and picks the
+// same best as one run (stopped elsewhere, it also validates where it stopped).
+TEST(RunCheckpoints, ValidationPicksTheBestCheckpoint) {
+  RunConfig config = tiny_config("adam", 7);
+  config.run.validation_lifetimes = 5;
+  const std::string dir = fresh_dir("validation");
+  const EvolveSummary summary = run(config, dir, false);
+  const std::vector<std::string> rows = lines_of((fs::path(dir) / "validation.csv").string());
+  ASSERT_EQ(rows.size(), 4u);  // header + generations 3, 6, 7
+  auto evaluator = make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2);
+  const LifetimeSet validation = validation_lifetimes(config.run.seed, 5);
+  EXPECT_NE(validation.seed, held_out_lifetimes(config.run.seed, 5).seed);
+  double best = -INFINITY;
+  uint64_t best_generation = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const uint64_t generation = std::stoull(rows[i]);
+    const double fitness = std::stod(rows[i].substr(rows[i].find(',') + 1));
+    EXPECT_EQ(generation, i < 3 ? 3 * i : 7u);
+    if (fitness > best) best = fitness, best_generation = generation;
+  }
+  const Checkpoint checkpoint = load_checkpoint(checkpoint_path(dir, "best"));
+  EXPECT_EQ(checkpoint.best_generation, best_generation);
+  EXPECT_EQ(checkpoint.state.generation, best_generation);
+  EXPECT_EQ(summary.best_centre, checkpoint.best_fitness);
+  // Evaluated again on the validation lifetimes, the stored centre scores the recorded best.
+  EXPECT_EQ(evaluate_centre(*evaluator, checkpoint.state.theta, validation).mean, checkpoint.best_fitness);
+  EXPECT_NEAR(checkpoint.best_fitness, best, 1e-5 * std::abs(best) + 1e-9);  // the csv's digits
+
+  RunConfig first_half = config;
+  first_half.run.generations = 3;
+  const std::string split = fresh_dir("validation_split");
+  run(first_half, split, false);
+  run(config, split, true);
+  EXPECT_EQ(lines_of((fs::path(split) / "validation.csv").string()), rows);
+  EXPECT_EQ(load_checkpoint(checkpoint_path(split, "best")).best_generation, best_generation);
+}
+
 // Resuming with a config whose model has another size is refused with
 // enu::Error before anything is overwritten.
 TEST(RunResume, MismatchedModelIsRefused) {

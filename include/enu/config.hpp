@@ -124,6 +124,7 @@ struct RunSettings {
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
   int eval_lifetimes = 256;              // fresh lifetimes for the final evaluation
+  int validation_lifetimes = 0;          // > 0: the best checkpoint is chosen on these fixed lifetimes
   double mpi_timeout_seconds = 1800.0;   // MPI runs: abort the job when a rank's generation stalls this long (0: never)
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Error checks that throw (never exit) and RAII owners of device memory.
 
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <string>
@@ -12,6 +13,12 @@ namespace enu::cuda {
 [[noreturn]] inline void throw_cuda_error(cudaError_t status, const char* expression, const char* file, int line) {
   throw Error(std::string("CUDA error: ") + expression + " failed with " + cudaGetErrorName(status) + " (" +
               cudaGetErrorString(status) + ") at " + file + ":" + std::to_string(line));
+}
+
+[[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* expression, const char* file,
+                                            int line) {
+  throw Error(std::string("cuBLAS error: ") + expression + " failed with " + cublasGetStatusString(status) + " at " +
+              file + ":" + std::to_string(line));
 }
 
 }  // namespace enu::cuda
@@ -27,6 +34,15 @@ namespace enu::cuda {
 
 /// After every launch: configuration errors now, execution errors at the next sync.
 #define ENU_CUDA_CHECK_LAUNCH() ENU_CUDA_CHECK(cudaGetLastError())
+
+/// The same for a cuBLAS call.
+#define ENU_CUBLAS_CHECK(expression)                                                 \
+  do {                                                                               \
+    const cublasStatus_t enu_status_ = (expression);                                 \
+    if (enu_status_ != CUBLAS_STATUS_SUCCESS) {                                      \
+      ::enu::cuda::throw_cublas_error(enu_status_, #expression, __FILE__, __LINE__); \
+    }                                                                                \
+  } while (0)
 
 namespace enu::cuda {
 

@@ -17,15 +17,6 @@
 #include "enu/philox.hpp"
 #include "enu/strategy.hpp"
 
-#define ENU_CUBLAS_CHECK(call)                                                                          \
-  do {                                                                                                  \
-    const cublasStatus_t status_ = (call);                                                              \
-    if (status_ != CUBLAS_STATUS_SUCCESS) {                                                             \
-      throw ::enu::Error(std::string(#call) + " failed: " + cublasGetStatusString(status_) + " at " + \
-                         __FILE__ + ":" + std::to_string(__LINE__));                                    \
-    }                                                                                                   \
-  } while (0)
-
 namespace enu {
 namespace {
 

@@ -498,7 +498,10 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
           *options.log << prefix << dir.string() << ": " << (resume ? "resuming" : "starting") << "\n" << std::flush;
         }
         auto evaluator = make_evaluator(run_config);
-        const EvolveSummary summary = evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false, nullptr, nullptr});
+        const std::shared_ptr<EsUpdater> updater =
+            options.make_updater ? options.make_updater(run_config, *evaluator) : nullptr;
+        const EvolveSummary summary =
+            evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false, nullptr, updater});
         finish_run(dir.string(), run_config, *evaluator, summary);
       }
       row.runs.push_back(read_run(dir, seed, config.threshold, run_config));

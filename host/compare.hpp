@@ -13,6 +13,7 @@
 
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
+#include "enu/strategy.hpp"
 
 namespace enu {
 
@@ -81,6 +82,8 @@ struct CompareOptions {
   int seeds = 0;                       // > 0: overrides the file's `seeds`
   std::vector<std::string> overrides;  // applied to every run last (--set, --backend, --threads)
   std::ostream* log = nullptr;         // one line per run (started / resumed / skipped), or nothing
+  /// Where each run's ES update goes (null, or returning null: the host).
+  std::function<std::shared_ptr<EsUpdater>(const RunConfig&, const Evaluator&)> make_updater;
 };
 
 /// One run's outcome, read back from its folder.

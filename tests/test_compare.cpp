@@ -249,7 +249,7 @@ CompareReport run_tiny(const CompareConfig& config, const std::string& out) {
   const EvaluatorFactory factory = [](const RunConfig& c) {
     return make_objective_evaluator(make_objective(c.task));
   };
-  return run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr});
+  return run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr, nullptr});
 }
 
 // Maze comparisons report each run's adaptation score beside the best fixed
@@ -267,7 +267,7 @@ TEST(CompareRun, MazeComparisonReportsAdaptation) {
   const EvaluatorFactory factory = [](const RunConfig& c) {
     return make_cpu_evaluator(CpuRunnerKind::fast, c.model_spec(), make_task(c.task), 1, 1);
   };
-  const CompareReport report = run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr});
+  const CompareReport report = run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr, nullptr});
   ASSERT_EQ(report.rows.size(), 2u);
   const RunConfig run = config.run_config(config.models[0], 1);
   const double fixed =

@@ -214,7 +214,7 @@ int compare_command(const std::string& path, std::vector<std::string> overrides,
                seeds > 0 ? seeds : config.seeds, config.base.c_str(), out.c_str());
   const CompareReport report =
       run_comparison(config, [](const RunConfig& c) { return make_evaluator(c); },
-                     CompareOptions{out, seeds, overrides, &std::cerr});
+                     CompareOptions{out, seeds, overrides, &std::cerr, make_updater});
   std::fprintf(stderr, "runs: %d started, %d resumed, %d already complete\n", report.started, report.resumed,
                report.skipped);
   std::printf("%s", format_table_markdown(report).c_str());

@@ -41,14 +41,21 @@ void check_shared(size_t bytes, const std::string& what) {
 }
 
 /// Throws, saying how much is needed, when `bytes` (of which `held` are already
-/// allocated by the caller) do not fit in the device's free memory.
-void check_free(size_t bytes, size_t held, const std::string& what) {
+/// allocated by the caller) do not fit in the device's free memory; `what()`
+/// names what needs them (built only for the message).
+template <class Describe>
+void check_free(size_t bytes, size_t held, Describe&& what) {
   size_t free_bytes = 0, total = 0;
   ENU_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
   if (bytes > free_bytes + held) {
-    throw Error("CUDA backend: " + what + " needs " + std::to_string(bytes >> 20) + " MiB of device memory; " +
+    throw Error("CUDA backend: " + what() + " needs " + std::to_string(bytes >> 20) + " MiB of device memory; " +
                 std::to_string(free_bytes >> 20) + " MiB of " + std::to_string(total >> 20) + " MiB are free");
   }
+}
+
+std::string population_text(const Population& pop, const LifetimeSet& lifetimes) {
+  return "a population of " + std::to_string(pop.size) + " members x " + std::to_string(lifetimes.count) +
+         " lifetimes";
 }
 
 bool is_maze(const std::string& task) { return task == "tmaze" || task == "double_tmaze"; }
@@ -142,8 +149,6 @@ class DeviceModel {
 
   void launch(const Population& pop, const LifetimeSet& lifetimes, const cuda::DeviceTask& task,
               cuda::DeviceBuffer<float>& state, size_t held_bytes, float* fitness, cudaStream_t stream) {
-    const std::string what = "a population of " + std::to_string(pop.size) + " members x " +
-                             std::to_string(lifetimes.count) + " lifetimes";
     if (!is_network()) return cuda::launch_single_unit(model_.cell, pop, lifetimes, task, fitness, stream);
     if (layered_) {
       // As many members per chunk as fit in 80% of what is free (with what the path holds already).
@@ -151,7 +156,10 @@ class DeviceModel {
       size_t free_bytes = 0, total = 0;
       ENU_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
       const size_t usable = size_t(0.8 * double(free_bytes + layered_held_));
-      if (usable < member_bytes) check_free(member_bytes, layered_held_ + held_bytes, what + " (one member at a time)");
+      if (usable < member_bytes) {
+        check_free(member_bytes, layered_held_ + held_bytes,
+                   [&] { return population_text(pop, lifetimes) + " (one member at a time)"; });
+      }
       size_t chunk = std::min<size_t>(size_t(pop.size), std::max<size_t>(1, usable / member_bytes));
       if (members_per_chunk_ > 0) chunk = std::min(chunk, size_t(members_per_chunk_));
       layered_->evaluate(pop, lifetimes, task, fitness, int(chunk), stream);
@@ -159,7 +167,8 @@ class DeviceModel {
       return;
     }
     const size_t floats = cuda::network_state_floats(net_) * pop.size * lifetimes.count;
-    check_free(floats * sizeof(float), held_bytes + state.size() * sizeof(float), what);
+    check_free(floats * sizeof(float), held_bytes + state.size() * sizeof(float),
+               [&] { return population_text(pop, lifetimes); });
     state.resize(floats);
     cuda::launch_network(net_, pop, lifetimes, task, state.data(), fitness, stream);
   }
@@ -183,8 +192,7 @@ class CudaEvaluator final : public Evaluator {
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
     const size_t results = size_t(pop.size) * lifetimes.count;
     check_free((pop.param_count + results) * sizeof(float), (centre_.size() + fitness_.size()) * sizeof(float),
-               "a population of " + std::to_string(pop.size) + " members x " + std::to_string(lifetimes.count) +
-                   " lifetimes");
+               [&] { return population_text(pop, lifetimes); });
     centre_.upload(pop.centre, pop.param_count, stream_);
     fitness_.resize(results);
     Population device_pop = pop;
@@ -203,6 +211,45 @@ class CudaEvaluator final : public Evaluator {
   DeviceBuffer<float> centre_, fitness_, state_;
 };
 
+/// The centre alone (a population of one, no noise) through a replay or
+/// recording task whose buffers the caller owns: the parity tests' entry points.
+class CentreRun {
+ public:
+  CentreRun(const ModelSpec& model, const std::vector<float>& theta, const char* who)
+      : model_(model), theta_(theta), device_index_(current_device()) {
+    if (theta.size() != model.param_count()) {
+      throw Error(std::string(who) + ": theta has " + std::to_string(theta.size()) + " values; the model has " +
+                  std::to_string(model.param_count()) + " parameters");
+    }
+  }
+  cudaStream_t stream() const { return stream_; }
+
+  /// Runs the lifetimes of `set`; fitness() holds one value per lifetime after it.
+  void evaluate(const cuda::DeviceTask& task, const LifetimeSet& set, const CudaOptions& options) {
+    centre_.upload(theta_.data(), theta_.size(), stream_);
+    fitness_.resize(size_t(set.count));
+    DeviceModel device(model_, task, options, stream_);
+    const Population pop{centre_.data(), theta_.size(), 0.0f, set.seed, set.generation, 1, true};
+    device.launch(pop, set, task, state_, 0, fitness_.data(), stream_);
+    ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before `device` frees its tables
+  }
+
+  std::vector<float> download(const DeviceBuffer<float>& buffer) const {
+    std::vector<float> host(buffer.size());
+    buffer.download(host.data(), host.size(), stream_);
+    ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return host;
+  }
+  const DeviceBuffer<float>& fitness() const { return fitness_; }
+
+ private:
+  const ModelSpec& model_;
+  const std::vector<float>& theta_;
+  int device_index_;  // checked first: no device gives its reason, not a failed stream
+  cuda::OwnedStream stream_;
+  DeviceBuffer<float> centre_, state_, fitness_;
+};
+
 }  // namespace
 
 std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task,
@@ -213,59 +260,38 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
 std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
                                const std::vector<float>& observations, int steps, const LifetimeSet& set,
                                const CudaOptions& options) {
-  current_device();
-  const size_t obs_size = size_t(shape.sources) * shape.channels;
-  if (theta.size() != model.param_count() || observations.size() != size_t(set.count) * steps * obs_size) {
-    throw Error("cuda_replay: theta or observations do not match the model and the lifetimes");
+  CentreRun run(model, theta, "cuda_replay");
+  if (observations.size() != size_t(set.count) * steps * shape.sources * shape.channels) {
+    throw Error("cuda_replay: " + std::to_string(observations.size()) + " observations; " +
+                std::to_string(set.count) + " lifetimes x " + std::to_string(steps) + " steps x " +
+                std::to_string(shape.sources) + " x " + std::to_string(shape.channels) + " expected");
   }
   if (model.kind == ModelSpec::Kind::cell && shape.sources != 1) {
     throw Error("cuda_replay: a single cell takes one source of at most I channels");
   }
-  cuda::OwnedStream stream;
-  DeviceBuffer<float> centre, obs, actions(size_t(set.count) * steps * model.action_count()), fitness(size_t(set.count));
-  DeviceBuffer<float> state;
-  centre.upload(theta.data(), theta.size(), stream);
-  obs.upload(observations.data(), observations.size(), stream);
+  DeviceBuffer<float> obs, actions(size_t(set.count) * steps * model.action_count());
+  obs.upload(observations.data(), observations.size(), run.stream());
   cuda::DeviceTask task;
   task.kind = cuda::DeviceTask::Kind::replay;
   task.steps = steps;
   task.shape = shape;
   task.observations = obs.data();
   task.actions = actions.data();
-  DeviceModel device(model, task, options, stream);
-  const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
-  device.launch(pop, set, task, state, 0, fitness.data(), stream);
-  std::vector<float> out(actions.size());
-  actions.download(out.data(), out.size(), stream);
-  ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return out;
+  run.evaluate(task, set, options);
+  return run.download(actions);
 }
 
 DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task_config, const std::vector<float>& theta,
                             const LifetimeSet& set, const CudaOptions& options) {
-  current_device();
+  CentreRun run(model, theta, "cuda_record");
   cuda::DeviceTask task = device_task_for(task_config);
   if (task.kind != cuda::DeviceTask::Kind::maze) throw Error("cuda_record: records the maze tasks only");
-  if (theta.size() != model.param_count()) throw Error("cuda_record: theta does not match the model");
-  cuda::OwnedStream stream;
   const size_t step_count = size_t(set.count) * task.steps;
-  DeviceBuffer<float> centre, observations(step_count * kMazeSources * kMazeChannels),
-      actions(step_count * kMazeActions), fitness(size_t(set.count)), state;
-  centre.upload(theta.data(), theta.size(), stream);
+  DeviceBuffer<float> observations(step_count * kMazeSources * kMazeChannels), actions(step_count * kMazeActions);
   task.observations_out = observations.data();
   task.actions = actions.data();
-  DeviceModel device(model, task, options, stream);
-  const Population pop{centre.data(), theta.size(), 0.0f, set.seed, set.generation, 1, true};
-  device.launch(pop, set, task, state, 0, fitness.data(), stream);
-  DeviceRecording out;
-  out.observations.resize(observations.size());
-  out.actions.resize(actions.size());
-  out.fitness.resize(fitness.size());
-  observations.download(out.observations.data(), out.observations.size(), stream);
-  actions.download(out.actions.data(), out.actions.size(), stream);
-  fitness.download(out.fitness.data(), out.fitness.size(), stream);
-  ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return out;
+  run.evaluate(task, set, options);
+  return DeviceRecording{run.download(observations), run.download(actions), run.download(run.fitness())};
 }
 
 }  // namespace enu

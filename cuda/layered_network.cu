@@ -1,6 +1,7 @@
 // The layered path. Reading order: the cell rows, the element-wise kernels of a
 // cell step (the device twin of host/fast/batched_cell.cpp, with exact
-// expf/tanhf), the network's gather and mean, the task kernels, the driver.
+// expf/tanhf), the network's gather and mean, the task kernels (stepping the
+// kernel tasks of kernel_tasks.cuh), the driver.
 //
 // Rows are member-major: row = (member * E + lifetime) * cells + cell, so the
 // rows of one member are one contiguous batch entry of every GEMM.
@@ -13,9 +14,8 @@
 #include <algorithm>
 #include <string>
 
-#include "enu/maze_tasks.hpp"
 #include "enu/network.hpp"
-#include "enu/single_unit_tasks.hpp"
+#include "kernel_tasks.cuh"
 #include "member_theta.cuh"
 
 namespace enu::cuda {
@@ -175,59 +175,46 @@ __global__ void neuron_input_kernel(size_t neuron_rows, int C, int I, float inv_
   }
 }
 
-// ---- the task: one thread per lifetime ----------------------------------------------------
+// ---- the task: one thread per lifetime, its kernel task in global memory ----------
 
-__global__ void task_start_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, MazeLifetime* mazes) {
+template <class Task>
+__global__ void task_start_kernel(Task task, LifetimeSet set, int lifetimes_in_chunk, bool first_chunk, Task* tasks) {
   ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
-    if (task.kind == DeviceTask::Kind::maze) {
-      mazes[l].start(task.maze, task.double_maze, lifetime_rng(set.seed, set.generation, int(l % set.count)));
+    tasks[l] = task;
+    tasks[l].start(set, int(l % set.count), first_chunk && l < size_t(set.count));
+  }
+}
+
+/// The observation into the lifetime's sensory row: written at its start, then
+/// spread in place to C channels per source, zero-padded.
+template <class Task>
+__global__ void task_observe_kernel(int lifetimes_in_chunk, int step, ObservationShape shape, int inputs, int C,
+                                    Task* tasks, float* sensory) {
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
+    float* row = sensory + l * inputs * C;
+    tasks[l].observe(step, row, true);
+    // Backwards: entry s * C + c reads s * channels + c <= itself, not yet overwritten.
+    for (int i = inputs * C - 1; i >= 0; --i) {
+      const int s = i / C, c = i % C;
+      row[i] = s < shape.sources && c < shape.channels ? row[s * shape.channels + c] : 0.0f;
     }
   }
 }
 
-/// Observations into the sensory inputs, zero-padded to C channels.
-__global__ void task_observe_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, int step, int inputs,
-                                    int C, const MazeLifetime* mazes, float* sensory) {
-  const int size = task.shape.sources * task.shape.channels;
+/// The read-out (channel 0 of the last `outputs` neurons), gathered and acted on.
+template <class Task>
+__global__ void task_act_kernel(int lifetimes_in_chunk, int step, int neurons, int outputs, const float* neuron_out,
+                                int out_ld, Task* tasks, float* readout) {
   ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
-    float* out = sensory + l * inputs * C;
-    for (int k = 0; k < inputs * C; ++k) out[k] = 0.0f;
-    float seen[kMazeSources * kMazeChannels];
-    const float* in = seen;
-    if (task.kind == DeviceTask::Kind::maze) {
-      mazes[l].observe(seen);
-      if (task.observations_out && l < size_t(set.count)) {
-        for (int k = 0; k < size; ++k) task.observations_out[(l * task.steps + step) * size + k] = seen[k];
-      }
-    } else {
-      in = task.observations + ((l % set.count) * task.steps + step) * size;
-    }
-    for (int s = 0; s < task.shape.sources; ++s)
-      for (int c = 0; c < task.shape.channels; ++c) out[s * C + c] = in[s * task.shape.channels + c];
+    float* mine = readout + l * outputs;
+    for (int a = 0; a < outputs; ++a) mine[a] = neuron_out[(l * neurons + neurons - outputs + a) * out_ld];
+    tasks[l].act(step, mine, true);
   }
 }
 
-/// The read-out (channel 0 of the last `outputs` neurons) acted on or recorded.
-__global__ void task_act_kernel(DeviceTask task, LifetimeSet set, int lifetimes_in_chunk, int step, int neurons,
-                                int outputs, const float* neuron_out, int out_ld, MazeLifetime* mazes) {
-  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
-    float readout[kMazeActions];
-    const int count = outputs < kMazeActions ? outputs : kMazeActions;
-    for (int a = 0; a < count; ++a) readout[a] = neuron_out[(l * neurons + neurons - outputs + a) * out_ld];
-    if (task.actions && l < size_t(set.count)) {  // recorded for the first member (replays run the centre alone)
-      for (int a = 0; a < outputs; ++a) {
-        task.actions[(l * task.steps + step) * outputs + a] = neuron_out[(l * neurons + neurons - outputs + a) * out_ld];
-      }
-    }
-    if (task.kind == DeviceTask::Kind::maze) mazes[l].act(task.maze, readout);
-  }
-}
-
-__global__ void task_fitness_kernel(DeviceTask task, int lifetimes_in_chunk, const MazeLifetime* mazes,
-                                    float* fitness) {
-  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) {
-    fitness[l] = task.kind == DeviceTask::Kind::maze ? mazes[l].fitness(task.maze) : 0.0f;
-  }
+template <class Task>
+__global__ void task_fitness_kernel(int lifetimes_in_chunk, const Task* tasks, float* fitness) {
+  ENU_GRID_STRIDE(l, size_t(lifetimes_in_chunk)) fitness[l] = tasks[l].fitness();
 }
 
 }  // namespace
@@ -270,8 +257,9 @@ LayeredNetwork::~LayeredNetwork() { cublasDestroy(blas_); }
 
 size_t LayeredNetwork::bytes_per_lifetime() const {
   const size_t S = size_t(net_.neurons) * net_.fan_in, N = size_t(net_.neurons), C = size_t(net_.channels);
-  const size_t floats = S * synapses_.floats_per_row() + N * neurons_.floats_per_row() + net_.inputs * C + N * C + 1;
-  return floats * sizeof(float) + sizeof(MazeLifetime);
+  const size_t floats =
+      S * synapses_.floats_per_row() + N * neurons_.floats_per_row() + net_.inputs * C + N * C + net_.outputs + 1;
+  return floats * sizeof(float) + kMaxNetworkTaskBytes;
 }
 
 // out[rows x cols] = x[rows x k] W[k x cols] per member, W at theta_offset in each
@@ -334,8 +322,10 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
   ENU_CUDA_CHECK_LAUNCH();
 }
 
-void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetimes, const DeviceTask& task,
-                              float* fitness, int members_per_chunk, cudaStream_t stream) {
+template <class Task>
+void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& lifetimes, const Task& task, int steps,
+                                     ObservationShape shape, float* fitness, int members_per_chunk,
+                                     cudaStream_t stream) {
   ENU_CUBLAS_CHECK(cublasSetStream(blas_, stream));
   const int E = lifetimes.count, S = net_.neurons * net_.fan_in, N = net_.neurons, C = net_.channels;
   const int chunk = std::max(1, std::min(members_per_chunk, pop.size));
@@ -345,8 +335,9 @@ void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetime
   neurons_.resize(max_lifetimes * N);
   sensory_.resize(max_lifetimes * net_.inputs * C);
   sums_.resize(max_lifetimes * N * C);
-  lifetimes_.resize(max_lifetimes * sizeof(MazeLifetime));
-  auto* mazes = reinterpret_cast<MazeLifetime*>(lifetimes_.data());
+  readout_.resize(max_lifetimes * net_.outputs);
+  tasks_.resize(max_lifetimes * sizeof(Task));
+  auto* tasks = reinterpret_cast<Task*>(tasks_.data());
 
   for (int first = 0; first < pop.size; first += chunk) {
     const int members = std::min(chunk, pop.size - first);
@@ -366,12 +357,9 @@ void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetime
                                                                                  rows->hidden_ld, rows->hidden.data());
       ENU_CUDA_CHECK_LAUNCH();
     }
-    task_start_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, lifetimes, count, mazes);
+    task_start_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, lifetimes, count, first == 0, tasks);
     ENU_CUDA_CHECK_LAUNCH();
 
-    // Recording (the parity tests) covers the first member of a replay or maze run only.
-    DeviceTask step_task = task;
-    if (first > 0) step_task.actions = step_task.observations_out = nullptr;
     const SegmentStart starts{net_.fan_in};
     const auto begin_offsets = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(0), starts);
     const auto end_offsets = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(1), starts);
@@ -383,9 +371,9 @@ void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetime
                                                    begin_offsets, end_offsets, stream));
     scratch_.resize(scratch_bytes);
 
-    for (int step = 0; step < task.steps; ++step) {
-      task_observe_kernel<<<blocks_for(count), kThreads, 0, stream>>>(step_task, lifetimes, count, step, net_.inputs,
-                                                                      C, mazes, sensory_.data());
+    for (int step = 0; step < steps; ++step) {
+      task_observe_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, step, shape, net_.inputs, C, tasks,
+                                                                      sensory_.data());
       ENU_CUDA_CHECK_LAUNCH();
       for (int tick = 0; tick < net_.ticks_per_step; ++tick) {
         const uint32_t global_tick = uint32_t(step * net_.ticks_per_step + tick);
@@ -402,13 +390,20 @@ void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetime
         ENU_CUDA_CHECK_LAUNCH();
         cell_step(neurons_, net_.neuron_offset, members, E * N, true, pop, first, lifetimes, global_tick, stream);
       }
-      task_act_kernel<<<blocks_for(count), kThreads, 0, stream>>>(step_task, lifetimes, count, step, N, net_.outputs,
-                                                                  neurons_.out.data(), neurons_.spec.outputs, mazes);
+      task_act_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, step, N, net_.outputs, neurons_.out.data(),
+                                                                  neurons_.spec.outputs, tasks, readout_.data());
       ENU_CUDA_CHECK_LAUNCH();
     }
-    task_fitness_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, count, mazes, fitness + size_t(first) * E);
+    task_fitness_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, tasks, fitness + size_t(first) * E);
     ENU_CUDA_CHECK_LAUNCH();
   }
+}
+
+void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetimes, const DeviceTask& task,
+                              float* fitness, int members_per_chunk, cudaStream_t stream) {
+  with_network_task(task, net_.outputs, [&](auto kernel_task) {
+    evaluate_chunks(pop, lifetimes, kernel_task, task.steps, task.shape, fitness, members_per_chunk, stream);
+  });
 }
 
 }  // namespace enu::cuda

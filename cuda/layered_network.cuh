@@ -51,6 +51,9 @@ class LayeredNetwork {
   void cell_step(CellRows& rows, size_t theta_offset, int members, int rows_per_member, bool noise,
                  const Population& pop, int first_member, const LifetimeSet& lifetimes, uint32_t tick,
                  cudaStream_t stream);
+  template <class Task>
+  void evaluate_chunks(const Population& pop, const LifetimeSet& lifetimes, const Task& task, int steps,
+                       ObservationShape shape, float* fitness, int members_per_chunk, cudaStream_t stream);
   void gemm(const float* x, int x_ld, size_t theta_offset, int cols, float* out, int out_ld, int members,
             int rows_per_member, int k);
 
@@ -58,8 +61,8 @@ class LayeredNetwork {
   size_t param_count_;
   cublasHandle_t blas_ = nullptr;
   CellRows synapses_, neurons_;
-  DeviceBuffer<float> theta_, sensory_, sums_;
-  DeviceBuffer<unsigned char> lifetimes_, scratch_;
+  DeviceBuffer<float> theta_, sensory_, sums_, readout_;
+  DeviceBuffer<unsigned char> tasks_, scratch_;  // a kernel task per lifetime; CUB's scratch
 };
 
 /// The path `auto` picks: layered once a network has more than this many synapses.

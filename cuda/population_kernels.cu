@@ -1,6 +1,6 @@
-// Population kernels. Reading order: the member's parameters, the warp-level
-// cell step (the device twin of host/reference/cell_step.cpp), the tasks as the
-// kernels step them, the single-unit and network kernels, their launchers.
+// Population kernels. Reading order: the warp-level cell step (the device twin
+// of host/reference/cell_step.cpp), the single-unit and network kernels, their
+// launchers. The member's parameters: member_theta.cuh; the tasks: kernel_tasks.cuh.
 //
 // Work mapping (the simple first shape of DESIGN.md section 4): a warp steps
 // one cell instance, lane l owning memory cells l, l + 32, ...; gate products
@@ -13,10 +13,9 @@
 #include <algorithm>
 
 #include "cuda_check.cuh"
-#include "member_theta.cuh"
-#include "enu/maze_tasks.hpp"
 #include "enu/network.hpp"
-#include "enu/single_unit_tasks.hpp"
+#include "kernel_tasks.cuh"
+#include "member_theta.cuh"
 
 namespace enu::cuda {
 namespace {
@@ -113,97 +112,6 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
   __syncwarp();
 }
 
-// ---- tasks as the kernels step them ----------------------------------------------------
-// Every thread of a lifetime keeps its own copy of the lifetime and steps it
-// identically (the same counter-based draws), so no thread waits for another's
-// environment; only `writer` stores observations and actions.
-
-struct IafKernelTask {
-  IafConfig config;
-  IafLifetime life;
-  __device__ void start(const LifetimeSet& set, int lifetime) {
-    life.start(config, lifetime_rng(set.seed, set.generation, lifetime));
-  }
-  __device__ void observe(int step, float* observation, bool writer) {
-    const float current = life.observe(config, step);
-    if (writer) observation[0] = current;
-  }
-  __device__ void act(int, const float* actions, bool) { life.act(config, actions[0]); }
-  __device__ float fitness() const { return life.fitness(config); }
-};
-
-struct StdpKernelTask {
-  StdpConfig config;
-  bool complex_rule;
-  StdpLifetime life;
-  __device__ void start(const LifetimeSet& set, int lifetime) {
-    life.start(config, complex_rule, lifetime_rng(set.seed, set.generation, lifetime));
-  }
-  __device__ void observe(int step, float* observation, bool writer) {
-    float channels[4];
-    life.observe(config, step, channels);
-    if (writer) {
-      for (int c = 0; c < 4; ++c) observation[c] = channels[c];
-    }
-  }
-  __device__ void act(int step, const float* actions, bool) { life.act(step, actions[0]); }
-  __device__ float fitness() const { return life.fitness(config); }
-};
-
-/// A maze lifetime; with `observations_out` / `actions_out` set (the recording
-/// parity test), the writer also stores every step's observation and read-out
-/// for lifetimes of the first member.
-struct MazeKernelTask {
-  MazeConfig config;
-  bool double_maze;
-  float* observations_out;
-  float* actions_out;
-  int steps;
-  MazeLifetime life;
-  int lifetime = 0;
-  bool record = false;
-  __device__ void start(const LifetimeSet& set, int e) {
-    lifetime = e;
-    record = blockIdx.y == 0;
-    life.start(config, double_maze, lifetime_rng(set.seed, set.generation, e));
-  }
-  __device__ void observe(int step, float* observation, bool writer) {
-    if (!writer) return;  // only the writer's copy is stepped: observations and actions live in shared memory
-    constexpr int kSize = kMazeSources * kMazeChannels;
-    float seen[kSize];
-    life.observe(seen);
-    for (int i = 0; i < kSize; ++i) observation[i] = seen[i];
-    if (record && observations_out) {
-      for (int i = 0; i < kSize; ++i) observations_out[(size_t(lifetime) * steps + step) * kSize + i] = seen[i];
-    }
-  }
-  __device__ void act(int step, const float* outputs, bool writer) {
-    if (!writer) return;
-    if (record && actions_out) {
-      for (int a = 0; a < kMazeActions; ++a) actions_out[(size_t(lifetime) * steps + step) * kMazeActions + a] = outputs[a];
-    }
-    life.act(config, outputs);
-  }
-  __device__ float fitness() const { return life.fitness(config); }
-};
-
-struct ReplayKernelTask {
-  const float* observations;
-  float* actions;
-  int steps, observation_size, action_count, lifetime = 0;
-  __device__ void start(const LifetimeSet&, int e) { lifetime = e; }
-  __device__ void observe(int step, float* observation, bool writer) {
-    if (!writer) return;
-    const float* in = observations + (size_t(lifetime) * steps + step) * observation_size;
-    for (int i = 0; i < observation_size; ++i) observation[i] = in[i];
-  }
-  __device__ void act(int step, const float* out, bool writer) {
-    if (!writer) return;
-    for (int a = 0; a < action_count; ++a) actions[(size_t(lifetime) * steps + step) * action_count + a] = out[a];
-  }
-  __device__ float fitness() const { return 0.0f; }
-};
-
 // ---- single units: one warp per lifetime -------------------------------------------
 
 struct SingleUnitLayout {
@@ -236,7 +144,7 @@ __global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet li
   __syncwarp();
 
   const CellLayout l = cell_layout(cell);
-  task.start(lifetimes, lifetime);
+  task.start(lifetimes, lifetime, member == 0);
   for (int step = 0; step < steps; ++step) {
     task.observe(step, gate_in, lane == 0);  // the input channels lead the gate input
     __syncwarp();
@@ -292,7 +200,7 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
   for (size_t i = threadIdx.x; i < state_floats(net); i += blockDim.x) syn_state[i] = 0.0f;
   for (size_t i = threadIdx.x; i < layout.sensory; i += blockDim.x) sensory[i] = 0.0f;
   for (size_t i = lane; i < layout.per_warp; i += kWarp) gate_in[i] = 0.0f;
-  task.start(lifetimes, lifetime);
+  task.start(lifetimes, lifetime, member == 0);
   __syncthreads();
 
   const float* theta_syn = theta;
@@ -352,36 +260,6 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
     task.act(step, actions, threadIdx.x == 0);
   }
   if (threadIdx.x == 0) fitness[size_t(member) * lifetimes.count + lifetime] = task.fitness();
-}
-
-// ---- dispatch on the task ---------------------------------------------------------------
-
-ReplayKernelTask replay_task(const DeviceTask& task, int action_count) {
-  return ReplayKernelTask{task.observations, task.actions, task.steps, task.shape.sources * task.shape.channels,
-                          action_count};
-}
-
-/// Calls launch(kernel_task) with the kernel-side form of a single-unit task.
-template <class Launch>
-void with_single_unit_task(const DeviceTask& task, int action_count, Launch&& launch) {
-  switch (task.kind) {
-    case DeviceTask::Kind::iaf: return launch(IafKernelTask{task.iaf, {}});
-    case DeviceTask::Kind::stdp: return launch(StdpKernelTask{task.stdp, task.complex_rule, {}});
-    case DeviceTask::Kind::replay: return launch(replay_task(task, action_count));
-    case DeviceTask::Kind::maze: throw Error("CUDA backend: the maze tasks take a network, not a single cell");
-  }
-}
-
-/// Calls launch(kernel_task) with the kernel-side form of a network task.
-template <class Launch>
-void with_network_task(const DeviceTask& task, int action_count, Launch&& launch) {
-  switch (task.kind) {
-    case DeviceTask::Kind::maze:
-      return launch(MazeKernelTask{task.maze, task.double_maze, task.observations_out, task.actions, task.steps, {}});
-    case DeviceTask::Kind::replay: return launch(replay_task(task, action_count));
-    case DeviceTask::Kind::iaf:
-    case DeviceTask::Kind::stdp: throw Error("CUDA backend: the single-unit tasks take a single cell, not a network");
-  }
 }
 
 }  // namespace

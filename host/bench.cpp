@@ -40,20 +40,25 @@ int full_steps(const TaskConfig& task) {
   throw Error("enu bench: task '" + task.name + "' has no lifetimes to time");
 }
 
-/// Median seconds of the host ES update (shaping and the noise-weighted sum)
-/// for P members of D parameters.
-double time_update(const RunConfig& config, size_t param_count, int repetitions) {
+/// Median seconds of the host ES update as a run takes it (make_host_updater:
+/// shaping, the noise-weighted sum and the optimizer step) for P members, from
+/// `centre` with fresh moments.
+double time_update(const RunConfig& config, const std::vector<float>& centre, int repetitions) {
   std::mt19937 rng{7};
   std::normal_distribution<double> normal;
   std::vector<double> fitness(size_t(config.es.population));
-  std::vector<float> direction(param_count);
+  EsState state;
+  state.theta = centre;
+  state.moment1.assign(centre.size(), 0.0f);
+  if (config.es.optimizer == OptimizerKind::adam) state.moment2.assign(centre.size(), 0.0f);
+  const std::unique_ptr<EsUpdater> updater = make_host_updater();
   std::vector<double> times;
-  for (int r = 0; r < repetitions; ++r) {
+  // Generation 0 is untimed: the updater allocates its direction buffer there, once per run.
+  for (int r = 0; r <= repetitions; ++r) {
     for (double& f : fitness) f = normal(rng);
     const auto start = Clock::now();
-    const std::vector<double> weights = shape_fitness(fitness, config.es.shaping, config.es.pareto_exponent);
-    es_direction(weights, config.es.sigma, config.run.seed, uint64_t(r), param_count, direction.data());
-    times.push_back(seconds_since(start));
+    updater->apply(config.es, config.run.seed, uint64_t(r), config.es.sigma, fitness, state);
+    if (r > 0) times.push_back(seconds_since(start));
   }
   return median(times);
 }
@@ -163,7 +168,7 @@ BenchRow run_bench(const BenchCase& bench, const std::string& backend, const Ben
   row.ticks_per_second = row.lifetime_steps_per_second * model.cell_steps_per_step();
   row.gflops = row.lifetime_steps_per_second * model.flops_per_step() * 1e-9;
   row.generation_seconds = double(row.members) * row.lifetimes * row.steps / row.lifetime_steps_per_second;
-  row.update_seconds = time_update(config, model.param_count(), options.repetitions);
+  row.update_seconds = time_update(config, centre, options.repetitions);
   return row;
 }
 

@@ -58,7 +58,7 @@ struct BenchRow {
   double ticks_per_second = 0.0;                      // ENU cell steps
   double gflops = 0.0, peak_gflops = 0.0;
   double generation_seconds = 0.0;                    // evaluation of the full P x E x S at this rate
-  double update_seconds = 0.0;                        // the host ES update for P members of this model
+  double update_seconds = 0.0;                        // the host ES update (optimizer step included), P members
   bool has_stages = false;
   StageProfile stages;                                // thread-seconds over the timed evaluations
 

@@ -691,6 +691,9 @@ void fields(V& v, RunSettings& c) {
   v.field("cuda_tf32", c.cuda_tf32, "layered path: let cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error)");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
+  v.field("init_from", c.init_from,
+          "a checkpoint (.npz) of a model with the same parameters: its centre starts this run (generation 0, fresh "
+          "optimizer state); \"\" = the model's initialisation");
   v.field("eval_lifetimes", c.eval_lifetimes, "fresh lifetimes for the final evaluation", at_least(1));
   v.field("validation_lifetimes", c.validation_lifetimes,
           "> 0: at every checkpoint the centre is evaluated on this many fixed validation lifetimes and the best "

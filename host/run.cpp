@@ -102,6 +102,51 @@ std::vector<float> initial_centre(const RunConfig& config) {
   return theta;
 }
 
+std::string parameter_layout(const RunConfig& config) {
+  std::ostringstream s;
+  if (is_objective_task(config.task.name)) {
+    s << "a function of dimension " << config.task.function.dimension;
+    return s.str();
+  }
+  const ModelSpec model = config.model_spec();
+  auto cell = [&](const CellSpec& c) {
+    s << to_string(c.kind) << " (I " << c.inputs << ", M " << c.memory << ", O " << c.outputs << ")";
+  };
+  if (model.kind == ModelSpec::Kind::cell) {
+    s << "a single ";
+    cell(model.cell);
+    s << " cell";
+  } else {
+    const NetworkSpec& net = model.network;
+    const Topology& t = net.topology;
+    s << "a network of " << t.inputs << " inputs and " << t.neurons << " neurons (" << t.outputs << " read out), "
+      << t.fan_in << " synapses each, wiring " << hash_text(fnv1a64(t.pre.data(), t.pre.size() * sizeof(int)))
+      << "; synapse ";
+    cell(net.synapse_cell());
+    s << ", neuron ";
+    cell(net.neuron_cell());
+    if (net.shared) s << ", shared";
+  }
+  s << "; " << model.param_count() << " parameters";
+  return s.str();
+}
+
+std::vector<float> first_centre(const RunConfig& config) {
+  const std::string& path = config.run.init_from;
+  if (path.empty()) return initial_centre(config);
+  if (fs::is_directory(path)) {
+    throw Error("run.init_from: " + path +
+                " is a folder; name a checkpoint in it (checkpoint_best.npz or checkpoint_latest.npz)");
+  }
+  const Checkpoint from = load_checkpoint(path);  // names the file and the fault
+  const std::string have = parameter_layout(parse_config(from.config_yaml, path + " (its config)"));
+  const std::string want = parameter_layout(config);
+  if (have != want) {
+    throw Error("run.init_from: " + path + " holds the parameters of " + have + "; this config evolves " + want);
+  }
+  return from.state.theta;
+}
+
 size_t param_count(const RunConfig& config) {
   return is_objective_task(config.task.name) ? size_t(config.task.function.dimension)
                                              : config.model_spec().param_count();
@@ -156,7 +201,8 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       }
     }
   } else {
-    checkpoint.state.theta = initial_centre(config);
+    checkpoint.state.theta = first_centre(config);
+    comm.agree("first centre", hash_text(hash_floats(checkpoint.state.theta)));
     checkpoint.seed = config.run.seed;
     checkpoint.best_fitness = -INFINITY;
     if (root) write_text(dir / "metrics.csv", std::string(kMetricsHeader) + "\n");
@@ -171,8 +217,9 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     metrics.open(dir / "metrics.csv", std::ios::app);
     log.open(dir / "log.txt", std::ios::app);
   }
-  log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation
-      << " with backend " << evaluator.name() << ", ES update on the "
+  log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation;
+  if (!options.resume && !config.run.init_from.empty()) log << " from the centre in " << config.run.init_from;
+  log << " with backend " << evaluator.name() << ", ES update on the "
       << (options.updater ? options.updater->name() : "host") << "\n";
 
   const bool validating = config.run.validation_lifetimes > 0;

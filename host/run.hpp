@@ -40,6 +40,16 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
 /// the function task's starting point.
 std::vector<float> initial_centre(const RunConfig& config);
 
+/// What a config's parameters are (the model's cells, sizes and wiring, or the
+/// function's dimension), in words: two configs whose layouts are equal give
+/// their parameters the same meaning.
+std::string parameter_layout(const RunConfig& config);
+
+/// The centre a new run starts from: run.init_from's checkpoint centre (a warm
+/// start; refused, naming both layouts, when its model's parameters differ), or
+/// initial_centre(config).
+std::vector<float> first_centre(const RunConfig& config);
+
 /// Parameters evolved under a config (the model's, or the function's dimension).
 size_t param_count(const RunConfig& config);
 

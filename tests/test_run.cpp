@@ -252,5 +252,56 @@ TEST(RunResume, MissingCheckpointIsAnError) {
   EXPECT_THROW(run(tiny_config("sgd", 2), dir, true), Error);
 }
 
+// run.init_from starts a new run from another run's centre: generation 0
+// evaluates exactly that centre (with one generation and no validation, the
+// best checkpoint holds the centre generation 0 evaluated), with the generation
+// count and the optimizer state fresh; the ES settings may differ.
+TEST(RunWarmStart, FirstCentreIsTheCheckpointCentre) {
+  const std::string from = fresh_dir("warm_from");
+  run(tiny_config("adam", 3), from, false);
+  const Checkpoint source = load_checkpoint(checkpoint_path(from, "latest"));
+  ASSERT_EQ(source.state.generation, 3u);
+
+  RunConfig config = tiny_config("sgd", 1);
+  config.run.init_from = checkpoint_path(from, "latest");
+  const std::string dir = fresh_dir("warm");
+  run(config, dir, false);
+  const Checkpoint started = load_checkpoint(checkpoint_path(dir, "best"));
+  EXPECT_EQ(started.state.generation, 0u);
+  EXPECT_EQ(started.state.optimizer_steps, 0u);
+  EXPECT_TRUE(same_bits(started.state.theta, source.state.theta));
+  EXPECT_FALSE(same_bits(started.state.theta, initial_centre(config)));
+  for (float m : started.state.moment1) ASSERT_EQ(m, 0.0f);
+  EXPECT_EQ(load_checkpoint(checkpoint_path(dir, "latest")).state.generation, 1u);
+}
+
+// A checkpoint whose parameters mean something else (another memory size), a
+// folder, or a missing file: enu::Error naming run.init_from and the fault,
+// before the new run writes anything.
+TEST(RunWarmStart, UnusableCheckpointIsRefused) {
+  const std::string from = fresh_dir("warm_source");
+  run(tiny_config("sgd", 1), from, false);
+  auto refusal = [&](const std::string& init_from, const std::vector<std::string>& overrides) {
+    RunConfig config = parse_config(tiny_yaml("sgd", 2), "test_run", overrides);
+    config.run.init_from = init_from;
+    const std::string dir = fresh_dir("warm_refused");
+    std::string message;
+    try {
+      run(config, dir, false);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    EXPECT_FALSE(fs::exists(fs::path(dir) / "metrics.csv")) << init_from;
+    return message;
+  };
+  const std::string other_model = refusal(checkpoint_path(from, "latest"), {"model.cell.memory=5"});
+  EXPECT_NE(other_model.find("run.init_from"), std::string::npos) << other_model;
+  EXPECT_NE(other_model.find("M 4"), std::string::npos) << other_model;
+  EXPECT_NE(other_model.find("M 5"), std::string::npos) << other_model;
+  EXPECT_NE(refusal(from, {}).find("is a folder"), std::string::npos);
+  const std::string missing = (fs::path(from) / "no_such.npz").string();
+  EXPECT_NE(refusal(missing, {}).find(missing), std::string::npos);
+}
+
 }  // namespace
 }  // namespace enu

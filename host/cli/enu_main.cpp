@@ -108,11 +108,16 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
   RunConfig config;
   std::string run_dir = out;
   if (!resume_dir.empty()) {
-    // A resumed run keeps its model, task and strategy: only run.* may change.
+    // A resumed run keeps its model, task and strategy: only run.* may change,
+    // and not where the run started from.
     const std::string path = checkpoint_path(resume_dir, "latest");
     const Checkpoint checkpoint = load_checkpoint(path);
     config = config_from_checkpoint(checkpoint, path, overrides);
     RunConfig stored = config_from_checkpoint(checkpoint, path, {});
+    if (config.run.init_from != stored.run.init_from) {
+      throw Error("--resume " + resume_dir + ": run.init_from starts a new run; a resumed run continues from its own "
+                  "checkpoint");
+    }
     stored.run = config.run;
     if (to_yaml(stored) != to_yaml(config)) {
       throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");

@@ -123,6 +123,7 @@ struct RunSettings {
   bool cuda_tf32 = false;                    // layered path: TF32 tensor cores in the GEMMs
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
+  std::string init_from;                 // a checkpoint whose centre starts the run ("" -> the model's initialisation)
   int eval_lifetimes = 256;              // fresh lifetimes for the final evaluation
   int validation_lifetimes = 0;          // > 0: the best checkpoint is chosen on these fixed lifetimes
   double mpi_timeout_seconds = 1800.0;   // MPI runs: abort the job when a rank's generation stalls this long (0: never)

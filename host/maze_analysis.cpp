@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 #include "enu/single_unit_tasks.hpp"
 #include "runner.hpp"
@@ -12,6 +13,17 @@
 namespace enu {
 
 // ---- swap accounting --------------------------------------------------------------
+
+int input_order_index(const int permutation[kMazeFeatures]) {
+  return permutation[kSeeWall] * 2 + (permutation[kSeeFood] > permutation[kSeePoison] ? 1 : 0);
+}
+
+std::string input_order_name(int index) {
+  const int wall = index / 2;
+  int food = wall == 0 ? 1 : 0, poison = wall == 2 ? 1 : 2;  // the two other inputs, ascending
+  if (index % 2 == 1) std::swap(food, poison);
+  return "wall " + std::to_string(wall) + ", food " + std::to_string(food) + ", poison " + std::to_string(poison);
+}
 
 void AdaptationScore::add(const AdaptationScore& other) {
   swaps += other.swaps;
@@ -24,6 +36,14 @@ void AdaptationScore::add(const AdaptationScore& other) {
   lifetimes_scored += other.lifetimes_scored;
   lifetimes_without_swap += other.lifetimes_without_swap;
   lifetime_score_sum += other.lifetime_score_sum;
+  for (int k = 0; k < kMazeInputOrders; ++k) {
+    OrderTally& mine = by_order[size_t(k)];
+    const OrderTally& theirs = other.by_order[size_t(k)];
+    mine.lifetimes += theirs.lifetimes;
+    mine.scored += theirs.scored;
+    mine.score_sum += theirs.score_sum;
+    mine.fitness_sum += theirs.fitness_sum;
+  }
 }
 
 void AdaptationCounter::step(const MazeLifetime& lifetime) {
@@ -53,17 +73,25 @@ void AdaptationCounter::finish(const MazeLifetime& lifetime, const MazeConfig& c
   if (open_) ++score.unresolved;
   score.swaps += lifetime_swaps_;
   score.adapted += lifetime_adapted_;
+  OrderTally& order = score.by_order[size_t(input_order_index(lifetime.permutation))];
   if (lifetime_swaps_ > 0) {
+    const double lifetime_score = double(lifetime_adapted_) / lifetime_swaps_;
     ++score.lifetimes_scored;
-    score.lifetime_score_sum += double(lifetime_adapted_) / lifetime_swaps_;
+    score.lifetime_score_sum += lifetime_score;
+    ++order.scored;
+    order.score_sum += lifetime_score;
   } else if (lifetime.food_eaten < config.swap_every) {
     ++score.lifetimes_scored;  // never gave the maze a chance to swap: nothing adapted
     ++score.lifetimes_without_swap;
+    ++order.scored;
   }
+  const double fitness = lifetime.fitness(config);
   score.food += lifetime.food_eaten;
   score.poison += lifetime.poison_eaten;
-  score.fitness_sum += lifetime.fitness(config);
+  score.fitness_sum += fitness;
   ++score.lifetimes;
+  ++order.lifetimes;
+  order.fitness_sum += fitness;
   open_ = false;
   lifetime_swaps_ = lifetime_adapted_ = 0;
 }
@@ -285,6 +313,16 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
                 report.fixed.best_score.poisons_per_trial(), (long long)report.fixed.policies,
                 report.fixed.complete ? "" : ", search capped", ratio);
   report.description = line;
+  // Which input orders the agent copes with: learning shows as the same score in all six.
+  report.description += "\nby input order (lifetimes, agent adaptation and mean fitness, best fixed adaptation):";
+  for (int k = 0; k < kMazeInputOrders; ++k) {
+    const OrderTally& a = report.agent.by_order[size_t(k)];
+    const OrderTally& f = report.fixed.best_score.by_order[size_t(k)];
+    if (a.lifetimes == 0) continue;
+    std::snprintf(line, sizeof line, "\n  %s: %2d lifetimes, agent %.3f (fitness %.2f), best fixed %.3f",
+                  input_order_name(k).c_str(), a.lifetimes, a.score(), a.mean_fitness(), f.score());
+    report.description += line;
+  }
   return report;
 }
 

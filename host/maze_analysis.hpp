@@ -16,6 +16,23 @@
 
 namespace enu {
 
+/// The orders of the three feature inputs (which input shows the wall, the food
+/// colour, the poison colour): 3! of them. Index: permutation[kSeeWall] * 2, plus
+/// 1 when the food's input is above the poison's (lexicographic order).
+constexpr int kMazeInputOrders = 6;
+int input_order_index(const int permutation[kMazeFeatures]);
+std::string input_order_name(int index);  // e.g. "wall 0, food 1, poison 2"
+
+/// The lifetimes of one input order: how many, the scored ones, their summed
+/// lifetime scores and fitness. An agent that has not learned which input is
+/// food scores by order what its fixed preferences happen to suit.
+struct OrderTally {
+  int lifetimes = 0, scored = 0;
+  double score_sum = 0.0, fitness_sum = 0.0;
+  double score() const { return scored > 0 ? score_sum / scored : 0.0; }
+  double mean_fitness() const { return lifetimes > 0 ? fitness_sum / lifetimes : 0.0; }
+};
+
 /// Swap outcomes and item counts summed over a set of lifetimes.
 struct AdaptationScore {
   int swaps = 0;          // swaps counted: their outcome is known
@@ -30,6 +47,7 @@ struct AdaptationScore {
   int lifetimes_scored = 0;
   int lifetimes_without_swap = 0;  // of the scored, those that never met a swap chance (scored 0)
   double lifetime_score_sum = 0.0;
+  std::array<OrderTally, kMazeInputOrders> by_order{};  // the same lifetimes, by input order
 
   /// The adaptation score: the mean lifetime score over the scored lifetimes (0
   /// when none is scored). Each lifetime weighs the same, so a fixed policy that

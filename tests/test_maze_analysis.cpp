@@ -6,6 +6,7 @@
 
 #include "maze_scripting.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -152,9 +153,12 @@ int reward_sign(const float* observation) {
 /// round at the sight of it and goes to the other arm.
 class ColourLearner {
  public:
+  /// believed_poison >= 0: an agent sure from birth that this input is the
+  /// poison colour, which never revises it (a fixed preference, not learning).
+  explicit ColourLearner(int believed_poison = -1) : believed_poison_(believed_poison) {}
   void start() {
     side_ = 0;
-    poison_input_ = -1;
+    poison_input_ = believed_poison_;
     plan_.clear();
     plan_ready_ = false;
   }
@@ -162,7 +166,7 @@ class ColourLearner {
     const int sign = reward_sign(observation);
     if (sign != 0) {  // just ate: back on the start, facing north
       if (sign < 0) {
-        poison_input_ = last_lit_;
+        if (believed_poison_ < 0) poison_input_ = last_lit_;
         side_ = 1 - eaten_side_;
       } else {
         side_ = eaten_side_;
@@ -189,6 +193,7 @@ class ColourLearner {
   }
 
  private:
+  int believed_poison_ = -1;
   int side_ = 0, eaten_side_ = 0, poison_input_ = -1, last_lit_ = -1;
   std::vector<int> plan_;
   size_t next_ = 0;
@@ -241,6 +246,53 @@ TEST(Adaptation, LearnerScoresOneAlternatorIsExposed) {
   EXPECT_GE(alternated.swaps, 16 * 3);
   EXPECT_DOUBLE_EQ(alternated.score(), 1.0);
   EXPECT_NEAR(alternated.poisons_per_trial(), 4.0 / 9.0, 0.03);
+}
+
+// The input orders: six distinct indices naming each feature's input.
+TEST(Adaptation, InputOrdersAreNumberedOnce) {
+  std::set<std::string> names;
+  int permutation[kMazeFeatures] = {0, 1, 2};
+  do {
+    const int k = input_order_index(permutation);
+    ASSERT_GE(k, 0);
+    ASSERT_LT(k, kMazeInputOrders);
+    const std::string name = input_order_name(k);
+    EXPECT_EQ(name, "wall " + std::to_string(permutation[kSeeWall]) + ", food " +
+                        std::to_string(permutation[kSeeFood]) + ", poison " + std::to_string(permutation[kSeePoison]));
+    names.insert(name);
+  } while (std::next_permutation(permutation, permutation + kMazeFeatures));
+  EXPECT_EQ(names.size(), size_t(kMazeInputOrders));
+}
+
+// By input order, the learner scores 1 in every order; an agent sure that input
+// 2 is poison scores 0 where input 2 is food (it turns away from the food, eats
+// the poison twice and dies) and 1 elsewhere (where input 2 is poison it never
+// eats any; where it is the wall it switches sides after each poison). The
+// orders add up to the totals.
+TEST(Adaptation, ScoresByInputOrderShowFixedPreferences) {
+  MazeConfig config;
+  config.swap_probability = 1.0f;
+  const LifetimeSet set{11, 0, 48};
+  ColourLearner learner, sure_of_input2(2);
+  const AdaptationScore learned = score(learner, config, set), biased = score(sure_of_input2, config, set);
+  int lifetimes = 0, scored = 0;
+  double score_sum = 0.0;
+  for (int k = 0; k < kMazeInputOrders; ++k) {
+    const OrderTally& l = learned.by_order[size_t(k)];
+    const OrderTally& b = biased.by_order[size_t(k)];
+    SCOPED_TRACE(input_order_name(k));
+    ASSERT_GT(l.lifetimes, 0) << "48 lifetimes meet every order";
+    EXPECT_EQ(b.lifetimes, l.lifetimes);
+    EXPECT_DOUBLE_EQ(l.score(), 1.0);
+    const bool food_on_input2 = input_order_name(k).find("food 2") != std::string::npos;
+    EXPECT_DOUBLE_EQ(b.score(), food_on_input2 ? 0.0 : 1.0);
+    lifetimes += b.lifetimes;
+    scored += b.scored;
+    score_sum += b.score_sum;
+  }
+  EXPECT_EQ(lifetimes, biased.lifetimes);
+  EXPECT_EQ(scored, biased.lifetimes_scored);
+  EXPECT_DOUBLE_EQ(score_sum, biased.lifetime_score_sum);
 }
 
 // ---- fixed policies ----------------------------------------------------------------

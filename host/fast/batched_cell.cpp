@@ -26,6 +26,9 @@ BatchedCell::BatchedCell(const CellSpec& spec, int max_rows)
   hidden_.assign(size_t(rows) * hidden_ld_, 0.0f);
   cell_.assign(size_t(rows) * M, 0.0f);
   out_.assign(size_t(rows) * out_ld_, 0.0f);
+  const int lstm_cells = spec.kind == CellKind::lstm ? M : 0;
+  const size_t row_bytes = sizeof(float) * size_t(gate_ld_ + gates_ld_ + cand_ld_ + hidden_ld_ + lstm_cells + out_ld_);
+  tile_rows_ = std::max(kRowTile, int(kTileBytes / row_bytes) / kRowTile * kRowTile);
 }
 
 void BatchedCell::set_params(const float* theta) {
@@ -48,30 +51,44 @@ void BatchedCell::reset(int rows) {
 }
 
 void BatchedCell::step(const float* noise) {
+  // Every stage works row by row, so a tile of rows can go through all of them
+  // while it stays in cache; one pass per stage over all rows would stream them
+  // from memory once per stage (and once per column tile in the GEMMs).
+  for (int first = 0; first < padded_rows_; first += tile_rows_) {
+    step_rows(first, std::min(tile_rows_, padded_rows_ - first), noise);
+  }
+}
+
+void BatchedCell::step_rows(int first, int rows, const float* noise) {
   const int I = spec_.inputs, M = spec_.memory, O = spec_.outputs, F = layout_.feedback;
   const bool lstm = spec_.kind == CellKind::lstm, steep = spec_.kind != CellKind::gru;
-  const int rows = padded_rows_;
+  float* const gate_in = &gate_in_[size_t(first) * gate_ld_];
+  float* const gates = &gates_[size_t(first) * gates_ld_];
+  float* const cand = &cand_[size_t(first) * cand_ld_];
+  float* const hidden = &hidden_[size_t(first) * hidden_ld_];
+  float* const cell = &cell_[size_t(first) * M];
+  float* const out = &out_[size_t(first) * out_ld_];
 
   // Gate input rows: [x (filled by the caller) ; o_prev ; h ; 1].
   for (int r = 0; r < rows; ++r) {
-    float* in = &gate_in_[size_t(r) * gate_ld_];
-    std::memcpy(in + I, &out_[size_t(r) * out_ld_], sizeof(float) * F);
-    std::memcpy(in + I + F, &hidden_[size_t(r) * hidden_ld_], sizeof(float) * M);
+    float* in = &gate_in[size_t(r) * gate_ld_];
+    std::memcpy(in + I, &out[size_t(r) * out_ld_], sizeof(float) * F);
+    std::memcpy(in + I + F, &hidden[size_t(r) * hidden_ld_], sizeof(float) * M);
     in[I + F + M] = 1.0f;
   }
   lap(gates_stage_);
-  gemm(rows, gate_in_.data(), gate_ld_, w_gate_, gates_.data(), gates_ld_);
+  gemm(rows, gate_in, gate_ld_, w_gate_, gates, gates_ld_);
 
   if (lstm) {
-    gemm(rows, gate_in_.data(), gate_ld_, w_cand_, cand_.data(), cand_ld_);
+    gemm(rows, gate_in, gate_ld_, w_cand_, cand, cand_ld_);
     lap(gemm_stage_);
     for (int r = 0; r < rows; ++r) {
-      const float* g = &gates_[size_t(r) * gates_ld_];
-      const float* cand = &cand_[size_t(r) * cand_ld_];
-      float* c = &cell_[size_t(r) * M];
-      float* h = &hidden_[size_t(r) * hidden_ld_];
+      const float* g = &gates[size_t(r) * gates_ld_];
+      const float* a = &cand[size_t(r) * cand_ld_];
+      float* c = &cell[size_t(r) * M];
+      float* h = &hidden[size_t(r) * hidden_ld_];
       for (int m = 0; m < M; ++m) {
-        c[m] = sigmoid_approx(g[M + m]) * c[m] + sigmoid_approx(g[m]) * tanh_approx(cand[m]);
+        c[m] = sigmoid_approx(g[M + m]) * c[m] + sigmoid_approx(g[m]) * tanh_approx(a[m]);
         h[m] = sigmoid_approx(g[2 * M + m]) * tanh_approx(c[m]);
       }
     }
@@ -81,31 +98,32 @@ void BatchedCell::step(const float* noise) {
     // and r * h written over h in the gate input for the candidate layer.
     const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
     for (int r = 0; r < rows; ++r) {
-      float* g = &gates_[size_t(r) * gates_ld_];
-      float* in_h = &gate_in_[size_t(r) * gate_ld_ + I + F];
-      const float* h = &hidden_[size_t(r) * hidden_ld_];
+      float* g = &gates[size_t(r) * gates_ld_];
+      float* in_h = &gate_in[size_t(r) * gate_ld_ + I + F];
+      const float* h = &hidden[size_t(r) * hidden_ld_];
       for (int m = 0; m < M; ++m) g[m] = sigmoid_approx(gain * (g[m] - reset_offset));
       for (int m = M; m < 2 * M; ++m) g[m] = sigmoid_approx(gain * g[m]);
       for (int m = 0; m < M; ++m) in_h[m] = g[m] * h[m];
     }
     lap(gates_stage_);
-    gemm(rows, gate_in_.data(), gate_ld_, w_cand_, cand_.data(), cand_ld_);
+    gemm(rows, gate_in, gate_ld_, w_cand_, cand, cand_ld_);
     lap(gemm_stage_);
     for (int r = 0; r < rows; ++r) {
-      const float* z = &gates_[size_t(r) * gates_ld_ + M];
-      const float* cand = &cand_[size_t(r) * cand_ld_];
-      float* h = &hidden_[size_t(r) * hidden_ld_];
-      for (int m = 0; m < M; ++m) h[m] = (1.0f - z[m]) * h[m] + z[m] * tanh_approx(gain * cand[m]);
+      const float* z = &gates[size_t(r) * gates_ld_ + M];
+      const float* a = &cand[size_t(r) * cand_ld_];
+      float* h = &hidden[size_t(r) * hidden_ld_];
+      for (int m = 0; m < M; ++m) h[m] = (1.0f - z[m]) * h[m] + z[m] * tanh_approx(gain * a[m]);
     }
   }
 
   lap(gates_stage_);
-  gemm(rows, hidden_.data(), hidden_ld_, w_out_, out_.data(), out_ld_);
+  gemm(rows, hidden, hidden_ld_, w_out_, out, out_ld_);
   lap(gemm_stage_);
+  // The read-out of the real rows (the padding rows beyond rows_ stay unclamped and unused).
   const float gain = spec_.spiking ? 1000.0f : 1.0f;
-  for (int r = 0; r < rows_; ++r) {
-    float* o = &out_[size_t(r) * out_ld_];
-    const float* eps = noise ? noise + size_t(r) * O : nullptr;
+  for (int r = 0; r < std::min(rows, rows_ - first); ++r) {
+    float* o = &out[size_t(r) * out_ld_];
+    const float* eps = noise ? noise + size_t(first + r) * O : nullptr;
     for (int k = 0; k < O; ++k) o[k] = std::clamp(gain * (o[k] + (eps ? eps[k] : 0.0f)), 0.0f, 1.0f);
   }
   lap(gates_stage_);

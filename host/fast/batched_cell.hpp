@@ -33,9 +33,15 @@ class BatchedCell {
   const float* output(int row) const { return &out_[size_t(row) * out_ld_]; }
 
  private:
+  void step_rows(int first, int rows, const float* noise);
+
+  // Rows whose buffers take about this many bytes form one tile: with the
+  // weights they stay in a core's L2 cache through a whole step (48 to 384 KiB
+  // measured alike on the 256 x 64 network; no tiles: 1.4x slower there).
+  static constexpr size_t kTileBytes = 192 * 1024;
   CellSpec spec_;
   CellLayout layout_;
-  int max_rows_, rows_ = 0, padded_rows_ = 0;
+  int max_rows_, rows_ = 0, padded_rows_ = 0, tile_rows_ = kRowTile;
   PackedWeights w_gate_, w_cand_, w_out_;
   int gate_ld_, gates_ld_, cand_ld_, hidden_ld_, out_ld_;
   std::vector<float> gate_in_;   // [x ; o_prev ; h (then r*h) ; 1] per row

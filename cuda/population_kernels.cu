@@ -11,6 +11,7 @@
 #include "population_kernels.cuh"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "cuda_check.cuh"
 #include "enu/network.hpp"
@@ -21,7 +22,6 @@ namespace enu::cuda {
 namespace {
 
 constexpr int kWarp = 32;
-constexpr int kMaxCellsPerLane = 4;          // memory M <= 128
 constexpr int kSingleUnitWarpsPerBlock = 8;  // lifetimes per block for single units
 constexpr int kNetworkWarpsPerBlock = 8;
 
@@ -33,6 +33,11 @@ __device__ __forceinline__ float sigmoid(float v) { return 1.0f / (1.0f + expf(-
 
 /// gate_in: this warp's U+1 floats in shared memory, whose first I entries hold
 /// the input; state: [h | c | o] of the instance; noise: O values or null.
+/// Lane l owns memory cells l, l + 32, ... up to CellsPerLane of them (M <=
+/// 32 * CellsPerLane): their accumulators live in registers, so the launch picks
+/// the smallest count that covers M (registers for 4 cells cap the maze
+/// kernel's occupancy at one block per SM; for 1, at two).
+template <int CellsPerLane>
 __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ theta, float* gate_in, float* state,
                                const float* noise) {
   const CellLayout l = cell_layout(spec);
@@ -51,9 +56,9 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
   if (lane == 0) gate_in[U] = 1.0f;
   __syncwarp();
 
-  float g0[kMaxCellsPerLane], g1[kMaxCellsPerLane], g2[kMaxCellsPerLane], cand[kMaxCellsPerLane];
+  float g0[CellsPerLane], g1[CellsPerLane], g2[CellsPerLane], cand[CellsPerLane];
 #pragma unroll
-  for (int i = 0; i < kMaxCellsPerLane; ++i) {
+  for (int i = 0; i < CellsPerLane; ++i) {
     const int m = lane + i * kWarp;
     g0[i] = g1[i] = g2[i] = cand[i] = 0.0f;
     if (m >= M) continue;
@@ -71,7 +76,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
 
   if (lstm) {
 #pragma unroll
-    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+    for (int i = 0; i < CellsPerLane; ++i) {
       const int m = lane + i * kWarp;
       if (m >= M) continue;
       const float c = sigmoid(g1[i]) * state[l.c + m] + sigmoid(g0[i]) * tanhf(cand[i]);
@@ -83,7 +88,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
     const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
     __syncwarp();
 #pragma unroll
-    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+    for (int i = 0; i < CellsPerLane; ++i) {
       const int m = lane + i * kWarp;
       if (m >= M) continue;
       g0[i] = sigmoid(gain * (g0[i] - reset_offset));  // r
@@ -92,7 +97,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
     }
     __syncwarp();
 #pragma unroll
-    for (int i = 0; i < kMaxCellsPerLane; ++i) {
+    for (int i = 0; i < CellsPerLane; ++i) {
       const int m = lane + i * kWarp;
       if (m >= M) continue;
       float acc = 0.0f;
@@ -125,7 +130,7 @@ struct SingleUnitLayout {
   }
 };
 
-template <class Task>
+template <class Task, int CellsPerLane>
 __global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                    float* __restrict__ fitness) {
   extern __shared__ float shared[];
@@ -148,7 +153,7 @@ __global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet li
   for (int step = 0; step < steps; ++step) {
     task.observe(step, gate_in, lane == 0);  // the input channels lead the gate input
     __syncwarp();
-    warp_cell_step(cell, theta, gate_in, state, nullptr);
+    warp_cell_step<CellsPerLane>(cell, theta, gate_in, state, nullptr);
     task.act(step, state + l.o, lane == 0);
     __syncwarp();
   }
@@ -177,7 +182,7 @@ __host__ __device__ size_t state_floats(const DeviceNetwork& net) {
          size_t(net.neurons) * cell_layout(net.neuron).state_size;
 }
 
-template <class Task>
+template <class Task, int CellsPerLane>
 __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                ObservationShape shape, float* __restrict__ state_all, float* __restrict__ fitness) {
   extern __shared__ float shared[];
@@ -226,7 +231,7 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
           gate_in[C + c] = post_signal[c];
         }
         __syncwarp();
-        warp_cell_step(net.synapse, theta_syn, gate_in, syn_state + size_t(j) * syn_l.state_size, nullptr);
+        warp_cell_step<CellsPerLane>(net.synapse, theta_syn, gate_in, syn_state + size_t(j) * syn_l.state_size, nullptr);
       }
       __syncthreads();
       // 3-4. segmented mean of each neuron's K synapses, then the neuron cells.
@@ -247,7 +252,7 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
           }
         }
         __syncwarp();
-        warp_cell_step(net.neuron, theta_neu, gate_in, neu_state + size_t(n) * neu_l.state_size,
+        warp_cell_step<CellsPerLane>(net.neuron, theta_neu, gate_in, neu_state + size_t(n) * neu_l.state_size,
                        net.output_noise != 0.0f ? noise : nullptr);
       }
       __syncthreads();
@@ -260,6 +265,15 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
     task.act(step, actions, threadIdx.x == 0);
   }
   if (threadIdx.x == 0) fitness[size_t(member) * lifetimes.count + lifetime] = task.fitness();
+}
+
+/// Calls launch(lanes) with lanes::value the memory cells per lane (1, 2 or 4)
+/// that cover `memory` (<= 128, checked by the evaluator).
+template <class Launch>
+void with_cells_per_lane(int memory, Launch&& launch) {
+  if (memory <= kWarp) return launch(std::integral_constant<int, 1>{});
+  if (memory <= 2 * kWarp) return launch(std::integral_constant<int, 2>{});
+  return launch(std::integral_constant<int, 4>{});
 }
 
 }  // namespace
@@ -281,11 +295,13 @@ void launch_single_unit(const CellSpec& cell, const Population& pop, const Lifet
   const dim3 grid((lifetimes.count + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock, pop.size);
   const size_t shared = single_unit_shared_bytes(cell);
   with_single_unit_task(task, cell.outputs, [&](auto kernel_task) {
-    auto* kernel = &single_unit_kernel<decltype(kernel_task)>;
-    ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
-    kernel<<<grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream>>>(cell, pop, lifetimes, kernel_task, task.steps,
-                                                                      fitness);
-    ENU_CUDA_CHECK_LAUNCH();
+    with_cells_per_lane(cell.memory, [&](auto lanes) {
+      auto* kernel = &single_unit_kernel<decltype(kernel_task), decltype(lanes)::value>;
+      ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+      kernel<<<grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream>>>(cell, pop, lifetimes, kernel_task,
+                                                                        task.steps, fitness);
+      ENU_CUDA_CHECK_LAUNCH();
+    });
   });
 }
 
@@ -295,11 +311,13 @@ void launch_network(const DeviceNetwork& net, const Population& pop, const Lifet
   const dim3 grid(lifetimes.count, pop.size);
   const size_t shared = network_shared_bytes(net, pop.param_count, task.shape.sources * task.shape.channels);
   with_network_task(task, net.outputs, [&](auto kernel_task) {
-    auto* kernel = &network_kernel<decltype(kernel_task)>;
-    ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
-    kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, kernel_task, task.steps,
-                                                                   task.shape, state, fitness);
-    ENU_CUDA_CHECK_LAUNCH();
+    with_cells_per_lane(std::max(net.synapse.memory, net.neuron.memory), [&](auto lanes) {
+      auto* kernel = &network_kernel<decltype(kernel_task), decltype(lanes)::value>;
+      ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+      kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, kernel_task, task.steps,
+                                                                     task.shape, state, fitness);
+      ENU_CUDA_CHECK_LAUNCH();
+    });
   });
 }
 

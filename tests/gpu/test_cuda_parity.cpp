@@ -100,22 +100,25 @@ TEST(CudaParity, SingleCellsMatchReferencePerStep) {
   ENU_REQUIRE_DEVICE();
   const LifetimeSet set{11, 3, 5};
   const int steps = 60;
+  // M = 32, 100: one and four memory cells per lane (the kernels' variants).
   for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm}) {
     for (int outputs : {1, 3}) {
       for (bool spiking : {false, true}) {
-        ModelSpec model;
-        model.cell = CellSpec{kind, 4, 32, outputs, spiking};
-        const ObservationShape shape{1, 4};
-        const std::vector<float> theta = random_theta(model, 7 + outputs);
-        const std::vector<float> obs = random_observations(size_t(set.count) * steps * 4, 5);
-        const auto cpu = reference_replay(model, shape, theta, obs, steps, set);
-        const auto gpu = cuda_replay(model, shape, theta, obs, steps, set);
-        const std::string what = std::string(to_string(kind)) + " O=" + std::to_string(outputs) +
-                                 (spiking ? " spiking" : "");
-        if (spiking) {
-          expect_mostly_equal(gpu, cpu, what);
-        } else {
-          expect_close(gpu, cpu, what);
+        for (int memory : {32, 100}) {
+          ModelSpec model;
+          model.cell = CellSpec{kind, 4, memory, outputs, spiking};
+          const ObservationShape shape{1, 4};
+          const std::vector<float> theta = random_theta(model, 7 + outputs);
+          const std::vector<float> obs = random_observations(size_t(set.count) * steps * 4, 5);
+          const auto cpu = reference_replay(model, shape, theta, obs, steps, set);
+          const auto gpu = cuda_replay(model, shape, theta, obs, steps, set);
+          const std::string what = std::string(to_string(kind)) + " M=" + std::to_string(memory) + " O=" +
+                                   std::to_string(outputs) + (spiking ? " spiking" : "");
+          if (spiking) {
+            expect_mostly_equal(gpu, cpu, what);
+          } else {
+            expect_close(gpu, cpu, what);
+          }
         }
       }
     }
@@ -147,6 +150,7 @@ TEST(CudaParity, NetworksMatchReferencePerStep) {
   NetworkSpec lstm = network(4, 5, 2, 4, 8, 16, 5);
   lstm.synapse_kind = lstm.neuron_kind = CellKind::lstm;
   cases.emplace_back("LSTM", lstm);
+  cases.emplace_back("M = 48: two memory cells per lane", network(4, 6, 3, 8, 8, 48, 6));
   const LifetimeSet set{21, 4, 3};
   const int steps = 30;
   for (auto& [name, net] : cases) {

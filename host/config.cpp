@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "suggest.hpp"
+#include "tasks/tasks.hpp"
 
 #include "enu/maze_tasks.hpp"
 
@@ -84,34 +85,6 @@ std::string name_of(const std::string& name) { return name; }
 template <class E, class = std::enable_if_t<std::is_enum_v<E>>>
 std::string name_of(E value) {
   return to_string(value);
-}
-
-// ---- tasks -----------------------------------------------------------------------
-
-enum class ModelNeed { cell, network, agent, none };  // agent: a network, or one cell reading every input
-
-/// What each task reads from `task.<section>` and asks of the model.
-struct TaskInfo {
-  const char* name;
-  const char* section;
-  ModelNeed model;
-  int min_inputs;  // cell: observation channels the cell must take; network: its sensory input sources
-};
-
-constexpr TaskInfo kTasks[] = {
-    {"iaf", "iaf", ModelNeed::cell, 1},
-    {"stdp", "stdp", ModelNeed::cell, 4},
-    {"stdp_complex", "stdp", ModelNeed::cell, 4},
-    {"tmaze", "maze", ModelNeed::agent, kMazeSources},
-    {"double_tmaze", "maze", ModelNeed::agent, kMazeSources},
-    {"sphere", "function", ModelNeed::none, 0},
-    {"rastrigin", "function", ModelNeed::none, 0},
-};
-
-const TaskInfo& task_info(const std::string& name) {
-  for (const TaskInfo& t : kTasks)
-    if (name == t.name) return t;
-  throw Error("unknown task '" + name + "'");  // unreachable after validation
 }
 
 // ---- formatting ------------------------------------------------------------------
@@ -565,14 +538,14 @@ void fields(V& v, FunctionConfig& c) {
 template <class V>
 void fields(V& v, TaskConfig& c) {
   std::vector<std::string> names;
-  for (const TaskInfo& t : kTasks) names.push_back(t.name);
+  for (const TaskEntry& t : task_table()) names.push_back(t.name);
   v.choice("name", c.name, names, "which task to evolve");
-  const TaskInfo& task = task_info(c.name);
+  const TaskEntry& task = task_entry(c.name);
   // Only the chosen task's section may be given: settings for another task would
   // be silently ignored otherwise.
   const auto part = [&](const std::string& section, const char* doc, auto& settings) {
     std::vector<std::string> users;
-    for (const TaskInfo& t : kTasks)
+    for (const TaskEntry& t : task_table())
       if (section == t.section) users.push_back(t.name);
     if (section == task.section)
       v.section(section, doc, [&](auto& s) { fields(s, settings); });
@@ -716,7 +689,7 @@ void fields(V& v, RunConfig& c) {
   v.section("run", "run control", [&](auto& s) { fields(s, c.run); });
 
   // Task and model must fit each other; checked once both are read.
-  const TaskInfo& task = task_info(c.task.name);
+  const TaskEntry& task = task_entry(c.task.name);
   const bool network = c.model.kind == ModelSpec::Kind::network;
   v.require("model.kind", c.model.kind, !(network && task.model == ModelNeed::none),
             "cell (or no model section): task " + c.task.name + " takes no model");

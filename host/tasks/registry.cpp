@@ -3,21 +3,43 @@
 
 namespace enu {
 
-bool is_objective_task(const std::string& name) { return name == "sphere" || name == "rastrigin"; }
+const std::vector<TaskEntry>& task_table() {
+  static const std::vector<TaskEntry> table = {
+      {"iaf", "iaf", ModelNeed::cell, 1, [](const TaskConfig& c) { return make_iaf_task(c.iaf); }, nullptr},
+      {"stdp", "stdp", ModelNeed::cell, 4, [](const TaskConfig& c) { return make_stdp_task(c.stdp, false); }, nullptr},
+      {"stdp_complex", "stdp", ModelNeed::cell, 4, [](const TaskConfig& c) { return make_stdp_task(c.stdp, true); },
+       nullptr},
+      {"tmaze", "maze", ModelNeed::agent, kMazeSources, [](const TaskConfig& c) { return make_tmaze_task(c.maze); },
+       nullptr},
+      {"double_tmaze", "maze", ModelNeed::agent, kMazeSources,
+       [](const TaskConfig& c) { return make_double_tmaze_task(c.maze); }, nullptr},
+      {"sphere", "function", ModelNeed::none, 0, nullptr, make_sphere},
+      {"rastrigin", "function", ModelNeed::none, 0, nullptr, make_rastrigin},
+  };
+  return table;
+}
+
+const TaskEntry& task_entry(const std::string& name) {
+  std::string known;
+  for (const TaskEntry& t : task_table()) {
+    if (name == t.name) return t;
+    known += (known.empty() ? "" : ", ") + std::string(t.name);
+  }
+  throw Error("unknown task '" + name + "' (tasks: " + known + ")");
+}
+
+bool is_objective_task(const std::string& name) { return task_entry(name).model == ModelNeed::none; }
 
 std::shared_ptr<const Objective> make_objective(const TaskConfig& config) {
-  if (config.name == "sphere") return make_sphere();
-  if (config.name == "rastrigin") return make_rastrigin();
-  throw Error("task '" + config.name + "' is not a function objective (sphere, rastrigin)");
+  const TaskEntry& task = task_entry(config.name);
+  if (!task.make_objective) throw Error("task '" + config.name + "' is not a function objective (sphere, rastrigin)");
+  return task.make_objective();
 }
 
 std::shared_ptr<const Task> make_task(const TaskConfig& config) {
-  if (config.name == "iaf") return make_iaf_task(config.iaf);
-  if (config.name == "stdp") return make_stdp_task(config.stdp, false);
-  if (config.name == "stdp_complex") return make_stdp_task(config.stdp, true);
-  if (config.name == "tmaze") return make_tmaze_task(config.maze);
-  if (config.name == "double_tmaze") return make_double_tmaze_task(config.maze);
-  throw Error("task '" + config.name + "' has no environment (allowed: iaf, stdp, stdp_complex, tmaze, double_tmaze)");
+  const TaskEntry& task = task_entry(config.name);
+  if (!task.make) throw Error("task '" + config.name + "' is a function objective and has no environment");
+  return task.make(config);
 }
 
 }  // namespace enu

@@ -2,6 +2,8 @@
 // The CPU tasks and the pieces of them that analysis and tests reuse.
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
@@ -9,6 +11,23 @@
 #include "enu/task.hpp"
 
 namespace enu {
+
+/// What a task asks of the model: a single cell, an agent (a network, or one
+/// cell reading every input), or no model (a function objective).
+enum class ModelNeed { cell, agent, none };
+
+/// A task as the config and the registry see it: the one list of tasks.
+struct TaskEntry {
+  const char* name;
+  const char* section;  // the task.<section> it reads
+  ModelNeed model;
+  int min_inputs;       // cell: observation channels the cell must take; agent network: its sensory sources
+  std::shared_ptr<const Task> (*make)(const TaskConfig&);       // lifetime tasks
+  std::shared_ptr<const Objective> (*make_objective)();         // function objectives
+};
+const std::vector<TaskEntry>& task_table();
+/// The entry of `name`; throws enu::Error naming the known tasks.
+const TaskEntry& task_entry(const std::string& name);
 
 /// The task named by config.task.name; throws enu::Error for function tasks
 /// (use make_objective) and unknown names.

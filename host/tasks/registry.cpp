@@ -19,20 +19,33 @@ const std::vector<TaskEntry>& task_table() {
   return table;
 }
 
+namespace {
+
+/// The names of the tasks `keep` accepts, comma-separated, for messages.
+template <class Keep>
+std::string task_names(Keep&& keep) {
+  std::string names;
+  for (const TaskEntry& t : task_table())
+    if (keep(t)) names += (names.empty() ? "" : ", ") + std::string(t.name);
+  return names;
+}
+
+}  // namespace
+
 const TaskEntry& task_entry(const std::string& name) {
-  std::string known;
-  for (const TaskEntry& t : task_table()) {
+  for (const TaskEntry& t : task_table())
     if (name == t.name) return t;
-    known += (known.empty() ? "" : ", ") + std::string(t.name);
-  }
-  throw Error("unknown task '" + name + "' (tasks: " + known + ")");
+  throw Error("unknown task '" + name + "' (tasks: " + task_names([](const TaskEntry&) { return true; }) + ")");
 }
 
 bool is_objective_task(const std::string& name) { return task_entry(name).model == ModelNeed::none; }
 
 std::shared_ptr<const Objective> make_objective(const TaskConfig& config) {
   const TaskEntry& task = task_entry(config.name);
-  if (!task.make_objective) throw Error("task '" + config.name + "' is not a function objective (sphere, rastrigin)");
+  if (!task.make_objective) {
+    throw Error("task '" + config.name + "' is not a function objective (" +
+                task_names([](const TaskEntry& t) { return t.make_objective != nullptr; }) + ")");
+  }
   return task.make_objective();
 }
 

@@ -70,7 +70,7 @@ struct MazeKernelTask {
   __device__ void start(const LifetimeSet& set, int e, bool first_member) {
     lifetime = e;
     record = first_member;
-    life.start(config, double_maze, lifetime_rng(set.seed, set.generation, e));
+    life.start(config, double_maze, set.seed, set.generation, e);
   }
   __device__ void observe(int step, float* observation, bool writer) {
     if (!writer) return;

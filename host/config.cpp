@@ -527,6 +527,9 @@ void fields(V& v, MazeConfig& c) {
   v.field("poisons_to_die", c.poisons_to_die, "poisons in a row (no food between) that end the lifetime; 0 = never",
           at_least(0));
   v.field("permute_inputs", c.permute_inputs, "permute the three observation inputs per lifetime");
+  v.field("balanced_orders", c.balanced_orders,
+          "take the six input orders in turn (lifetime k of generation g: order (k + g) mod 6) instead of drawing them");
+  v.require("balanced_orders", c.balanced_orders, !c.balanced_orders || c.permute_inputs, "false when permute_inputs is false");
 }
 
 template <class V>

@@ -14,15 +14,11 @@ namespace enu {
 
 // ---- swap accounting --------------------------------------------------------------
 
-int input_order_index(const int permutation[kMazeFeatures]) {
-  return permutation[kSeeWall] * 2 + (permutation[kSeeFood] > permutation[kSeePoison] ? 1 : 0);
-}
-
 std::string input_order_name(int index) {
-  const int wall = index / 2;
-  int food = wall == 0 ? 1 : 0, poison = wall == 2 ? 1 : 2;  // the two other inputs, ascending
-  if (index % 2 == 1) std::swap(food, poison);
-  return "wall " + std::to_string(wall) + ", food " + std::to_string(food) + ", poison " + std::to_string(poison);
+  int permutation[kMazeFeatures];
+  input_order(index, permutation);
+  return "wall " + std::to_string(permutation[kSeeWall]) + ", food " + std::to_string(permutation[kSeeFood]) +
+         ", poison " + std::to_string(permutation[kSeePoison]);
 }
 
 void AdaptationScore::add(const AdaptationScore& other) {
@@ -141,7 +137,7 @@ class PolicyTree {
   FixedPolicySearch run() {
     Walk walk;
     walk.policy.fill(-1);
-    if (set_.count > 0) walk.lifetime.start(config_, double_, lifetime_rng(set_.seed, set_.generation, 0));
+    if (set_.count > 0) walk.lifetime.start(config_, double_, set_.seed, set_.generation, 0);
     explore(walk);
     return result_;
   }
@@ -164,7 +160,7 @@ class PolicyTree {
       if (walk.step == config_.steps || !walk.lifetime.alive) {  // a dead lifetime's remaining acts change nothing
         walk.counter.finish(walk.lifetime, config_);
         if (++walk.index < set_.count)
-          walk.lifetime.start(config_, double_, lifetime_rng(set_.seed, set_.generation, walk.index));
+          walk.lifetime.start(config_, double_, set_.seed, set_.generation, walk.index);
         walk.step = 0;
         continue;
       }
@@ -212,7 +208,7 @@ AdaptationScore score_fixed_policy(const MazeConfig& config, bool double_maze, c
   ClassMask seen = 0;
   for (int i = 0; i < set.count; ++i) {
     MazeLifetime lifetime;
-    lifetime.start(config, double_maze, lifetime_rng(set.seed, set.generation, i));
+    lifetime.start(config, double_maze, set.seed, set.generation, i);
     for (int step = 0; step < config.steps && lifetime.alive; ++step) {
       float observation[kMazeSources * kMazeChannels];
       lifetime.observe(observation);
@@ -238,7 +234,7 @@ AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const Li
   AdaptationCounter counter;
   for (int i = 0; i < set.count; ++i) {
     MazeLifetime lifetime;
-    lifetime.start(config, double_maze, lifetime_rng(set.seed, set.generation, i));
+    lifetime.start(config, double_maze, set.seed, set.generation, i);
     if (agent.start) agent.start(i);
     for (int step = 0; step < config.steps; ++step) {
       float observation[kMazeSources * kMazeChannels];

@@ -16,12 +16,9 @@
 
 namespace enu {
 
-/// The orders of the three feature inputs (which input shows the wall, the food
-/// colour, the poison colour): 3! of them. Index: permutation[kSeeWall] * 2, plus
-/// 1 when the food's input is above the poison's (lexicographic order).
-constexpr int kMazeInputOrders = 6;
-int input_order_index(const int permutation[kMazeFeatures]);
-std::string input_order_name(int index);  // e.g. "wall 0, food 1, poison 2"
+/// Input order `index` (numbered as input_order_index, enu/maze_tasks.hpp) in
+/// words, e.g. "wall 0, food 1, poison 2".
+std::string input_order_name(int index);
 
 /// The lifetimes of one input order: how many, the scored ones, their summed
 /// lifetime scores and fitness. An agent that has not learned which input is

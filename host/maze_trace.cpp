@@ -177,7 +177,7 @@ void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& thet
   const std::string title = config.task.name + ", held-out lifetime 0 of run seed " + std::to_string(config.run.seed);
   // The lifetime before its first step.
   MazeLifetime start;
-  start.start(config.task.maze, config.task.name == "double_tmaze", lifetime_rng(set.seed, set.generation, 0));
+  start.start(config.task.maze, config.task.name == "double_tmaze", set.seed, set.generation, 0);
   show(title + "  step 0/" + std::to_string(steps), start);
   int last = 0, food = 0, poison = 0, swaps = 0;
   bool died = false;

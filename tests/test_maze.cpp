@@ -33,7 +33,7 @@ MazeConfig plain_config() {
 
 MazeLifetime started(const MazeConfig& config, bool double_maze, int lifetime = 0, uint64_t seed = 7) {
   MazeLifetime lt;
-  lt.start(config, double_maze, lifetime_rng(seed, 0, lifetime));
+  lt.start(config, double_maze, seed, 0, lifetime);
   return lt;
 }
 
@@ -404,6 +404,31 @@ TEST(TMaze, PermutationOffKeepsPlacements) {
   }
 }
 
+// balanced_orders: lifetime k of generation g shows input order (k + g) mod 6, so
+// any six consecutive lifetimes meet every order once; the placements and every
+// later draw are those of the same lifetime with drawn orders.
+TEST(TMaze, BalancedOrdersTakeTurns) {
+  MazeConfig balanced;
+  balanced.balanced_orders = true;
+  for (const uint64_t generation : {0u, 1u, 5u, 1234u}) {
+    for (const int first : {0, 3, 10}) {
+      std::set<int> orders;
+      for (int lifetime = first; lifetime < first + kMazeInputOrders; ++lifetime) {
+        MazeLifetime turn, drawn;
+        turn.start(balanced, false, 7, generation, lifetime);
+        drawn.start(MazeConfig{}, false, 7, generation, lifetime);
+        const int order = input_order_index(turn.permutation);
+        EXPECT_EQ(uint64_t(order), (uint64_t(lifetime) + generation) % kMazeInputOrders);
+        orders.insert(order);
+        EXPECT_EQ(turn.food_end, drawn.food_end);
+        EXPECT_EQ(turn.poison_end, drawn.poison_end);
+        EXPECT_EQ(turn.rng.next_u32(), drawn.rng.next_u32());  // the swap draws to come
+      }
+      EXPECT_EQ(orders.size(), size_t(kMazeInputOrders));
+    }
+  }
+}
+
 // ---- the CPU environment -----------------------------------------------------------
 
 // The Task interface: 4 sources x 3 channels, 3 actions, config.steps steps.
@@ -626,7 +651,7 @@ TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
   const CellLayout layout = cell_layout(model.cell);
   for (int e = 0; e < 3; ++e) {
     MazeLifetime life;
-    life.start(config.task.maze, false, lifetime_rng(set.seed, set.generation, e));
+    life.start(config.task.maze, false, set.seed, set.generation, e);
     std::vector<float> state(size_t(layout.state_size), 0.0f);
     float x[kMazeSources * kMazeChannels];
     for (int t = 0; t < config.task.maze.steps; ++t) {
@@ -699,6 +724,8 @@ TEST(MazeConfig, RoundTripAndModelChecks) {
   EXPECT_NO_THROW(parse_config(tiny_network("tmaze"), "test.yaml"));
   rejected("task:\n  name: iaf\n  maze:\n    steps: 10\n", "this section is for task tmaze or double_tmaze");
   rejected("task:\n  name: tmaze\n  maze:\n    arm_length: 1\n", "task.maze.arm_length");
+  rejected("task:\n  name: tmaze\n  maze:\n    permute_inputs: false\n    balanced_orders: true\n",
+           "task.maze.balanced_orders");
 }
 
 }  // namespace

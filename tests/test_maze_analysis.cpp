@@ -33,7 +33,7 @@ using testing_support::place;
 /// A tmaze lifetime with the food at end `food` (0 west, 1 east), the poison at the other.
 MazeLifetime tmaze_with_food_at(const MazeConfig& config, int food) {
   MazeLifetime lt;
-  lt.start(config, false, lifetime_rng(3, 0, 0));
+  lt.start(config, false, 3, 0, 0);
   lt.item[0] = lt.item[1] = kEmpty;
   lt.food_end = food;
   lt.poison_end = 1 - food;
@@ -248,7 +248,8 @@ TEST(Adaptation, LearnerScoresOneAlternatorIsExposed) {
   EXPECT_NEAR(alternated.poisons_per_trial(), 4.0 / 9.0, 0.03);
 }
 
-// The input orders: six distinct indices naming each feature's input.
+// The input orders: six distinct indices naming each feature's input, and
+// input_order gives back the order of each index.
 TEST(Adaptation, InputOrdersAreNumberedOnce) {
   std::set<std::string> names;
   int permutation[kMazeFeatures] = {0, 1, 2};
@@ -256,6 +257,9 @@ TEST(Adaptation, InputOrdersAreNumberedOnce) {
     const int k = input_order_index(permutation);
     ASSERT_GE(k, 0);
     ASSERT_LT(k, kMazeInputOrders);
+    int back[kMazeFeatures];
+    input_order(k, back);
+    EXPECT_TRUE(std::equal(back, back + kMazeFeatures, permutation)) << "order " << k;
     const std::string name = input_order_name(k);
     EXPECT_EQ(name, "wall " + std::to_string(permutation[kSeeWall]) + ", food " +
                         std::to_string(permutation[kSeeFood]) + ", poison " + std::to_string(permutation[kSeePoison]));

@@ -67,7 +67,7 @@ RunConfig tiny_maze_config(const std::string& task = "tmaze") {
 TEST(MazeWatch, RenderKnownTmazeState) {
   MazeConfig config;
   MazeLifetime lt;
-  lt.start(config, false, lifetime_rng(1, 0, 0));
+  lt.start(config, false, 1, 0, 0);
   place(lt, 0, 1);
   lt.row = 3;
   lt.col = 3;
@@ -91,7 +91,7 @@ TEST(MazeWatch, RenderDoubleMazeDeathByPoison) {
   MazeConfig config;
   config.permute_inputs = false;
   MazeLifetime lt;
-  lt.start(config, true, lifetime_rng(1, 0, 0));
+  lt.start(config, true, 1, 0, 0);
   place(lt, 0, 3);
   // Two poisons in a row at end 3 (east, south): the second ends the lifetime on S.
   for (int trial = 0; trial < 2; ++trial) {
@@ -133,7 +133,7 @@ TEST(MazeTrace, ScriptedLifetimeHasEventsAtTheirSteps) {
   config.swap_every = 1;
   config.swap_probability = 1.0f;
   MazeLifetime lt;
-  lt.start(config, false, lifetime_rng(3, 0, 0));
+  lt.start(config, false, 3, 0, 0);
   place(lt, 0, 1);
   const std::vector<int> west = {kForward, kForward, kForward, kForward, kTurnLeft, kForward, kForward};
   std::vector<int> script;
@@ -233,7 +233,7 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
 
     MazeLifetime replay;
     const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
-    replay.start(config.task.maze, task != "tmaze", lifetime_rng(set.seed, set.generation, 0));
+    replay.start(config.task.maze, task != "tmaze", set.seed, set.generation, 0);
     for (size_t s = 0; s < life.size(); ++s) {
       const auto& r = life[s];
       float outputs[kMazeActions];

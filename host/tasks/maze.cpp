@@ -15,7 +15,7 @@ class MazeEnvironment final : public Environment {
   void reset(const LifetimeSet& set, int first, int count) override {
     count_ = count;
     for (int i = 0; i < count; ++i) {
-      lifetimes_[size_t(i)].start(config_, double_, lifetime_rng(set.seed, set.generation, first + i));
+      lifetimes_[size_t(i)].start(config_, double_, set.seed, set.generation, first + i);
     }
   }
   void observe(int, float* observations) override {

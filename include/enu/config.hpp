@@ -68,6 +68,7 @@ struct MazeConfig {
   float swap_probability = 0.5f;   // P(swap) at each chance: the poison takes the food end, the food a random other end
   int poisons_to_die = 2;          // poisons in a row (no food between) that end the lifetime; 0 = never
   bool permute_inputs = true;      // permute the three observation inputs per lifetime
+  bool balanced_orders = false;    // with permute_inputs: lifetime k of generation g takes input order (k + g) mod 6
 };
 
 struct TaskConfig {

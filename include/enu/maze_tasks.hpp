@@ -48,6 +48,21 @@ enum MazeFeature : int { kSeeNothing = -1, kSeeWall = 0, kSeeFood = 1, kSeePoiso
 enum MazeItem : int { kEmpty = 0, kFood = 1, kPoison = 2 };
 enum MazeHeading : int { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3 };
 
+/// The six orders of the feature inputs, numbered: order k puts the wall on
+/// input k / 2 and the food and poison colours on the other two, ascending for
+/// an even k and the other way round for an odd one.
+constexpr int kMazeInputOrders = 6;
+ENU_HD int input_order_index(const int permutation[kMazeFeatures]) {
+  return permutation[kSeeWall] * 2 + (permutation[kSeeFood] > permutation[kSeePoison] ? 1 : 0);
+}
+ENU_HD void input_order(int index, int permutation[kMazeFeatures]) {
+  const int wall = index / 2;
+  const int low = wall == 0 ? 1 : 0, high = wall == 2 ? 1 : 2;  // the two other inputs
+  permutation[kSeeWall] = wall;
+  permutation[kSeeFood] = index % 2 == 0 ? low : high;
+  permutation[kSeePoison] = index % 2 == 0 ? high : low;
+}
+
 /// The action the network's read-out picks: argmax, ties to the lowest index.
 ENU_HD int maze_action(const float outputs[kMazeActions]) {
   int best = 0;
@@ -142,12 +157,13 @@ struct MazeLifetime {
   int end_reached = -1;         // the end entered, or -1
   bool ate_food = false, ate_poison = false, forgiven = false, swapped = false, died = false;
 
-  ENU_HD void start(const MazeConfig& config, bool double_maze, CounterRng stream) {
+  /// Lifetime `lifetime` of generation `generation` of the lifetimes of `seed`.
+  ENU_HD void start(const MazeConfig& config, bool double_maze, uint64_t seed, uint64_t generation, int lifetime) {
     *this = MazeLifetime{};
-    rng = stream;
+    rng = lifetime_rng(seed, generation, lifetime);
     maze = MazeGeometry::of(config, double_maze);
-    // The permutation's draws are made even when it is off, so that the placements
-    // (and every later draw) are the same lifetimes with and without it.
+    // The permutation's draws are made whatever the order comes from, so that the
+    // placements (and every later draw) are the same lifetimes in every mode.
     for (int i = kMazeFeatures - 1; i > 0; --i) {
       const int j = rng.randint(0, i);
       if (config.permute_inputs) {
@@ -156,6 +172,10 @@ struct MazeLifetime {
         permutation[j] = t;
       }
     }
+    // Balanced: consecutive lifetimes take the orders in turn, so that every set of
+    // six (and every generation of E >= 6) meets each order.
+    if (config.permute_inputs && config.balanced_orders)
+      input_order(int((uint64_t(lifetime) + generation) % kMazeInputOrders), permutation);
     food_end = rng.randint(0, maze.end_count - 1);
     poison_end = other_end(food_end, rng.randint(0, maze.end_count - 2));
     item[food_end] = kFood;

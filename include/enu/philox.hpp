@@ -109,4 +109,9 @@ class CounterRng {
   PhiloxCounter block_{{0, 0, 0, 0}};
 };
 
+/// A lifetime's environment stream (see LifetimeSet).
+ENU_HD CounterRng lifetime_rng(uint64_t seed, uint64_t generation, int lifetime) {
+  return CounterRng(stream_key(seed, Stream::environment), uint32_t(lifetime), uint32_t(generation), 0);
+}
+
 }  // namespace enu

@@ -11,11 +11,6 @@
 
 namespace enu {
 
-/// A lifetime's environment stream (see LifetimeSet).
-ENU_HD CounterRng lifetime_rng(uint64_t seed, uint64_t generation, int lifetime) {
-  return CounterRng(stream_key(seed, Stream::environment), uint32_t(lifetime), uint32_t(generation), 0);
-}
-
 /// The reference neuron of the iaf task: v <- v * decay + current, spike (and
 /// v <- 0) when v >= threshold. decay = exp(-1/leak_tau), or 1 without leak.
 /// The potential is a double so that the neuron fires when the exact sum of its

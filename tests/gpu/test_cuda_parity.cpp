@@ -268,7 +268,7 @@ void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, cons
   const int steps = task.maze.steps, O = kMazeSources * kMazeChannels;
   for (int e = 0; e < set.count; ++e) {
     MazeLifetime life;
-    life.start(task.maze, double_maze, lifetime_rng(set.seed, set.generation, e));
+    life.start(task.maze, double_maze, set.seed, set.generation, e);
     for (int t = 0; t < steps; ++t) {
       float seen[kMazeSources * kMazeChannels];
       life.observe(seen);

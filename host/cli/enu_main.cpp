@@ -22,6 +22,7 @@
 #include "enu/config.hpp"
 #include "run.hpp"
 #include "runner.hpp"
+#include "suggest.hpp"
 #include "tasks/tasks.hpp"
 #if defined(ENU_HAVE_CUDA)
 #include "enu/cuda_backend.hpp"
@@ -202,11 +203,22 @@ int eval_command(const std::string& path, const BackendFlags& flags, int lifetim
   return 0;
 }
 
-int analyze_command(const std::string& run_dir) {
+int analyze_command(const std::string& run_dir, const std::vector<std::string>& overrides) {
   std::string path = checkpoint_path(run_dir, "best");
   if (!fs::exists(path)) path = checkpoint_path(run_dir, "latest");
   const Checkpoint checkpoint = load_checkpoint(path);
-  analyze_run(config_from_checkpoint(checkpoint, path, {}), checkpoint.state.theta, run_dir);
+  const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  // The evolved parameters belong to the run's model and strategy: only the
+  // lifetimes they are analysed on (task.*, run.*) may differ.
+  RunConfig stored = config_from_checkpoint(checkpoint, path, {});
+  stored.task = config.task;
+  stored.run = config.run;
+  if (to_yaml(stored) != to_yaml(config)) {
+    throw Error("analyze " + run_dir + ": only task.* and run.* settings may be overridden; the model and the "
+                "strategy are the run's");
+  }
+  if (!overrides.empty()) std::printf("analysing %s under --set %s\n", path.c_str(), join(overrides, " --set ").c_str());
+  analyze_run(config, checkpoint.state.theta, run_dir);
   return 0;
 }
 
@@ -347,8 +359,11 @@ int main(int argc, char** argv) {
   compare_flags.add_to(*compare);
 
   std::string run_dir;
+  std::vector<std::string> analyze_overrides;
   CLI::App* analyze = app.add_subcommand("analyze", "curves of an evolved unit against its target (CSV + PNG)");
   analyze->add_option("run", run_dir, "a run folder")->required();
+  analyze->add_option("--set", analyze_overrides,
+                      "analyse on changed lifetimes: a task.* or run.* key, e.g. --set task.maze.steps=400 (repeatable)");
 
   BenchFlags bench_flags;
   CLI::App* bench = app.add_subcommand(
@@ -393,7 +408,7 @@ int main(int argc, char** argv) {
       return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
     }
     if (bench->parsed()) return bench_command(bench_flags);
-    return analyze_command(run_dir);
+    return analyze_command(run_dir, analyze_overrides);
   } catch (const CollectiveError& e) {
     // Every rank raised it: rank 0 reports, and all end normally.
     if (job.rank() == 0) std::fprintf(stderr, "enu: error: %s\n", e.what());

@@ -110,7 +110,7 @@ AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& t
   std::string csv, file;
   AnalysisReport report;
   if (maze) {
-    const MazeAdaptationReport adaptation = maze_adaptation(config, theta, 64);
+    const MazeAdaptationReport adaptation = maze_adaptation(config, theta);
     csv = adaptation.csv;
     file = "maze_adaptation.csv";
     // One held-out lifetime step by step, for tools/plot.py's maze_lifetime.png.

@@ -270,10 +270,11 @@ AdaptationScore score_network(const RunConfig& config, const std::vector<float>&
   return total;
 }
 
-MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta, int lifetimes) {
+MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta) {
   if (config.task.name != "tmaze" && config.task.name != "double_tmaze")
     throw Error("maze adaptation: task " + config.task.name + " is not a maze task");
   const bool double_maze = config.task.name == "double_tmaze";
+  const int lifetimes = config.run.eval_lifetimes;
   const LifetimeSet set = held_out_lifetimes(config.run.seed, lifetimes);
   MazeAdaptationReport report;
   report.lifetimes = lifetimes;

@@ -126,8 +126,8 @@ AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const Li
 /// through the fast CPU runner and the CPU maze environment.
 AdaptationScore score_network(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set);
 
-/// The maze analysis of a run: the network on held-out lifetimes against the best
-/// fixed policy on the same lifetimes.
+/// The maze analysis of a run: the network on run.eval_lifetimes held-out
+/// lifetimes against the best fixed policy on the same lifetimes.
 struct MazeAdaptationReport {
   AdaptationScore agent;
   FixedPolicySearch fixed;
@@ -135,6 +135,6 @@ struct MazeAdaptationReport {
   std::string csv;          // maze_adaptation.csv: one row for the agent, one for the best fixed policy
   std::string description;  // one line naming both scores and their ratio
 };
-MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta, int lifetimes = 64);
+MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta);
 
 }  // namespace enu

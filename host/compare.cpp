@@ -568,7 +568,8 @@ std::string format_table_markdown(const CompareReport& report) {
         "over the runs that did. t, df, p: Welch's two-sided t-test of the final fitness against the reference\n"
         "(t > 0: higher mean fitness than the reference).\n";
   if (maze) {
-    md << "Adaptation: the best centre's adaptation score on 64 held-out lifetimes (maze_adaptation.csv); the best\n"
+    md << "Adaptation: the best centre's adaptation score on run.eval_lifetimes held-out lifetimes\n"
+          "(maze_adaptation.csv); the best "
           "fixed (non-learning) policy scores "
        << format(report.rows.front().fixed_adaptation.mean, "%.3f")
        << " on the same lifetimes (mean over seeds), so a learner scores above it.\n";

@@ -1,11 +1,12 @@
 // Adaptation scores of maze agents, and the exact best fixed policy.
 #include "maze_analysis.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <utility>
 
-#include "enu/single_unit_tasks.hpp"
 #include "runner.hpp"
 #include "run.hpp"
 #include "tasks/tasks.hpp"
@@ -21,6 +22,14 @@ std::string input_order_name(int index) {
          ", poison " + std::to_string(permutation[kSeePoison]);
 }
 
+double AdaptationScore::standard_error() const {
+  const int n = lifetimes_scored;
+  if (n < 2) return 0.0;
+  const double mean = score();
+  const double variance = std::max(0.0, (lifetime_score_square_sum - n * mean * mean) / (n - 1));
+  return std::sqrt(variance / n);
+}
+
 void AdaptationScore::add(const AdaptationScore& other) {
   swaps += other.swaps;
   adapted += other.adapted;
@@ -32,6 +41,7 @@ void AdaptationScore::add(const AdaptationScore& other) {
   lifetimes_scored += other.lifetimes_scored;
   lifetimes_without_swap += other.lifetimes_without_swap;
   lifetime_score_sum += other.lifetime_score_sum;
+  lifetime_score_square_sum += other.lifetime_score_square_sum;
   for (int k = 0; k < kMazeInputOrders; ++k) {
     OrderTally& mine = by_order[size_t(k)];
     const OrderTally& theirs = other.by_order[size_t(k)];
@@ -74,6 +84,7 @@ void AdaptationCounter::finish(const MazeLifetime& lifetime, const MazeConfig& c
     const double lifetime_score = double(lifetime_adapted_) / lifetime_swaps_;
     ++score.lifetimes_scored;
     score.lifetime_score_sum += lifetime_score;
+    score.lifetime_score_square_sum += lifetime_score * lifetime_score;
     ++order.scored;
     order.score_sum += lifetime_score;
   } else if (lifetime.food_eaten < config.swap_every) {
@@ -282,11 +293,11 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   report.fixed = best_fixed_policy(config.task.maze, double_maze, set);
 
   std::ostringstream csv;
-  csv << "policy,adaptation_score,lifetimes_scored,lifetimes_without_swap,swap_fraction,swaps_counted,swaps_adapted,"
+  csv << "policy,adaptation_score,standard_error,lifetimes_scored,lifetimes_without_swap,swap_fraction,swaps_counted,swaps_adapted,"
          "swaps_unresolved,poisons_per_trial,food,poison,mean_fitness,lifetimes,policies_evaluated,search_complete,"
          "fixed_policy\n";
   auto row = [&](const char* name, const AdaptationScore& s, const std::string& tail) {
-    csv << name << ',' << s.score() << ',' << s.lifetimes_scored << ',' << s.lifetimes_without_swap << ','
+    csv << name << ',' << s.score() << ',' << s.standard_error() << ',' << s.lifetimes_scored << ',' << s.lifetimes_without_swap << ','
         << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ',' << s.unresolved << ','
         << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ',' << s.mean_fitness() << ','
         << s.lifetimes << ',' << tail << '\n';
@@ -302,11 +313,12 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   if (fixed > 0.0) std::snprintf(ratio, sizeof ratio, "%.2f", agent / fixed);
   char line[640];
   std::snprintf(line, sizeof line,
-                "maze adaptation over %d held-out lifetimes: agent %.3f (%d swaps, swap fraction %.3f, %.3f "
-                "poisons/trial), best fixed policy %.3f (%d swaps, swap fraction %.3f, %.3f poisons/trial, best of "
+                "maze adaptation over %d held-out lifetimes (+- one standard error): agent %.3f +- %.3f (%d swaps, "
+                "swap fraction %.3f, %.3f poisons/trial), best fixed policy %.3f +- %.3f (%d swaps, swap fraction %.3f, %.3f poisons/trial, best of "
                 "%lld policies%s), ratio %s",
-                lifetimes, agent, report.agent.swaps, report.agent.swap_fraction(), report.agent.poisons_per_trial(),
-                fixed, report.fixed.best_score.swaps, report.fixed.best_score.swap_fraction(),
+                lifetimes, agent, report.agent.standard_error(), report.agent.swaps, report.agent.swap_fraction(),
+                report.agent.poisons_per_trial(), fixed, report.fixed.best_score.standard_error(),
+                report.fixed.best_score.swaps, report.fixed.best_score.swap_fraction(),
                 report.fixed.best_score.poisons_per_trial(), (long long)report.fixed.policies,
                 report.fixed.complete ? "" : ", search capped", ratio);
   report.description = line;

@@ -44,6 +44,7 @@ struct AdaptationScore {
   int lifetimes_scored = 0;
   int lifetimes_without_swap = 0;  // of the scored, those that never met a swap chance (scored 0)
   double lifetime_score_sum = 0.0;
+  double lifetime_score_square_sum = 0.0;
   std::array<OrderTally, kMazeInputOrders> by_order{};  // the same lifetimes, by input order
 
   /// The adaptation score: the mean lifetime score over the scored lifetimes (0
@@ -51,6 +52,9 @@ struct AdaptationScore {
   /// happens to suit some input permutations (and meets many swaps there) while
   /// starving or poisoning itself in the others cannot score 1.
   double score() const { return lifetimes_scored > 0 ? lifetime_score_sum / lifetimes_scored : 0.0; }
+  /// The standard error of score() as an estimate of the mean over all lifetimes:
+  /// sample std of the lifetime scores / sqrt(scored); 0 below two scored lifetimes.
+  double standard_error() const;
   /// adapted / swaps pooled over all lifetimes; 0 when no swap is counted.
   double swap_fraction() const { return swaps > 0 ? double(adapted) / swaps : 0.0; }
   /// poison / (food + poison) over the whole lifetimes; 0 when nothing was eaten.

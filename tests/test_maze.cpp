@@ -14,7 +14,6 @@
 #include "cpu_evaluator.hpp"
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
-#include "enu/single_unit_tasks.hpp"
 #include "reference/reference.hpp"
 #include "tasks/tasks.hpp"
 

@@ -18,7 +18,6 @@
 #include "analysis.hpp"
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
-#include "enu/single_unit_tasks.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
 
@@ -297,6 +296,14 @@ TEST(Adaptation, ScoresByInputOrderShowFixedPreferences) {
   EXPECT_EQ(lifetimes, biased.lifetimes);
   EXPECT_EQ(scored, biased.lifetimes_scored);
   EXPECT_DOUBLE_EQ(score_sum, biased.lifetime_score_sum);
+
+  // Standard errors: lifetime scores all 1 vary not at all; scores of 0 or 1 with
+  // mean p over n lifetimes have sample variance p (1 - p) n / (n - 1).
+  EXPECT_DOUBLE_EQ(learned.standard_error(), 0.0);
+  const double p = biased.score(), n = biased.lifetimes_scored;
+  ASSERT_GT(p, 0.0);
+  ASSERT_LT(p, 1.0);
+  EXPECT_NEAR(biased.standard_error(), std::sqrt(p * (1 - p) / (n - 1)), 1e-12);
 }
 
 // ---- fixed policies ----------------------------------------------------------------

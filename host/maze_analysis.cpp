@@ -332,6 +332,9 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
                   input_order_name(k).c_str(), a.lifetimes, a.score(), a.mean_fitness(), f.score());
     report.description += line;
   }
+  const ModelSpec model = config.model_spec();
+  if (model.kind == ModelSpec::Kind::network)
+    report.description += "\nwiring (inputs 0-2 in the lifetime's order, 3 the reward): " + input_wiring(model.network.topology);
   return report;
 }
 

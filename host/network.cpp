@@ -50,6 +50,21 @@ Topology random_topology(int inputs, int neurons, int outputs, int fan_in, uint6
   return t;
 }
 
+std::string input_wiring(const Topology& t) {
+  std::string text;
+  for (int input = 0; input < t.inputs; ++input) {
+    std::string fed;
+    for (int n = 0; n < t.neurons; ++n) {
+      const auto first = t.pre.begin() + ptrdiff_t(n) * t.fan_in;
+      if (std::find(first, first + t.fan_in, input) != first + t.fan_in) fed += " " + std::to_string(n);
+    }
+    text += (input > 0 ? "; input " : "input ") + std::to_string(input) + " -> neurons" + (fed.empty() ? " none" : fed);
+  }
+  text += " (read out:";
+  for (int n = t.neurons - t.outputs; n < t.neurons; ++n) text += " " + std::to_string(n);
+  return text + ")";
+}
+
 CellSpec NetworkSpec::synapse_cell() const {
   return CellSpec{synapse_kind, 2 * channels, memory, channels, false};
 }

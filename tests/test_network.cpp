@@ -236,7 +236,57 @@ TEST(NetworkStep, OutputNoiseChangesTheRollout) {
   EXPECT_EQ(rollout(0.01f, 1), rollout(0.01f, 1));
 }
 
+// Every synapse shares one parameter set and a neuron takes the mean of its
+// synapses, so two inputs wired to the same neurons are interchangeable: swapping
+// them in every observation leaves the read-outs as they were (up to summation
+// order). Only the wiring tells inputs apart at birth (docs/maze.md, "The
+// wiring"): an input wired to other neurons, swapped in, changes them.
+TEST(NetworkStep, InputsWiredAlikeAreInterchangeable) {
+  ModelSpec model;
+  model.kind = ModelSpec::Kind::network;
+  // Sources 0-2 are the inputs, 3-5 the neurons; inputs 0 and 1 reach neurons 0, 1
+  // and 2, input 2 only neuron 1.
+  model.network.topology = topology_from_table(3, 2, {{0, 1, 3, 4}, {0, 1, 2, 5}, {0, 1, 4, 5}}, "test");
+  model.network.channels = 3;
+  model.network.memory = 4;
+  std::mt19937 rng(21);
+  std::normal_distribution<float> weight(0.0f, 0.5f);
+  std::vector<float> theta(model.param_count());
+  for (float& w : theta) w = weight(rng);
+  lift_readout_bias(model.network, theta, rng);
+  const int steps = 30, values = 3 * 3;
+  std::vector<float> observations(size_t(steps) * values);
+  std::uniform_real_distribution<float> input(0.0f, 1.0f);
+  for (float& v : observations) v = input(rng);
+  auto rollout = [&](int a, int b) {  // inputs a and b swapped in every observation
+    auto runner = make_reference_runner(model, ObservationShape{3, 3}, 1);
+    runner->reset(theta.data(), 0, LifetimeSet{1, 0, 1}, 0, 1);
+    std::vector<float> out, actions(2);
+    for (int s = 0; s < steps; ++s) {
+      std::vector<float> obs(observations.begin() + s * values, observations.begin() + (s + 1) * values);
+      for (int ch = 0; ch < 3; ++ch) std::swap(obs[size_t(a * 3 + ch)], obs[size_t(b * 3 + ch)]);
+      runner->step(obs.data(), actions.data());
+      out.insert(out.end(), actions.begin(), actions.end());
+    }
+    return out;
+  };
+  const std::vector<float> plain = rollout(0, 0);
+  EXPECT_TRUE(actions_close(rollout(0, 1), plain, 1, 2, 1e-6, 0.0));
+  const std::vector<float> other = rollout(0, 2);
+  double largest = 0.0;
+  for (size_t i = 0; i < plain.size(); ++i) largest = std::max(largest, double(std::abs(other[i] - plain[i])));
+  EXPECT_GT(largest, 1e-3);
+}
+
 // ---- topologies ------------------------------------------------------------------
+
+// input_wiring names, for each input, the neurons with a synapse from it.
+TEST(NetworkTopology, InputWiringNamesTheNeuronsEachInputFeeds) {
+  const Topology t = topology_from_table(3, 2, {{0, 1, 3, 4}, {0, 1, 2, 5}, {0, 1, 4, 5}}, "test");
+  EXPECT_EQ(input_wiring(t), "input 0 -> neurons 0 1 2; input 1 -> neurons 0 1 2; input 2 -> neurons 1 (read out: 1 2)");
+  const Topology unfed = topology_from_table(2, 1, {{0, 2}, {2, 3}}, "test");
+  EXPECT_EQ(input_wiring(unfed), "input 0 -> neurons 0; input 1 -> neurons none (read out: 1)");
+}
 
 // An explicit table is flattened neuron by neuron; ragged rows and sources
 // outside [0, inputs + neurons) are rejected with enu::Error.

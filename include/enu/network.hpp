@@ -31,6 +31,10 @@ Topology topology_from_table(int inputs, int outputs, const std::vector<std::vec
 /// Each neuron draws K distinct sources (any input or neuron, itself included)
 /// from a generator seeded by `seed`; the same seed always gives the same wiring.
 Topology random_topology(int inputs, int neurons, int outputs, int fan_in, uint64_t seed);
+/// The neurons each input feeds directly, e.g. "input 0 -> neurons 0 1 3; input 1
+/// -> neurons 2 (read out: 2)". With one parameter set for every synapse, inputs
+/// that feed the same neurons are interchangeable: the wiring is what tells them apart.
+std::string input_wiring(const Topology& t);
 
 struct NetworkSpec {
   Topology topology;

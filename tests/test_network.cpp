@@ -116,6 +116,14 @@ class LoopNetwork {
   int tick_ = 0;
 };
 
+// Every parameter drawn from N(0, 0.5^2).
+std::vector<float> random_weights(const ModelSpec& model, std::mt19937& rng) {
+  std::normal_distribution<float> weight(0.0f, 0.5f);
+  std::vector<float> theta(model.param_count());
+  for (float& w : theta) w = weight(rng);
+  return theta;
+}
+
 // Sets the read-out bias rows of both blocks (the same row twice when shared).
 void lift_readout_bias(const NetworkSpec& net, std::vector<float>& theta, std::mt19937& rng) {
   std::uniform_real_distribution<float> bias(0.3f, 0.7f);
@@ -167,9 +175,7 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
           net.output_noise = noise;
           validate(net, "test");
           std::mt19937 rng(1234);
-          std::normal_distribution<float> weight(0.0f, 0.5f);
-          std::vector<float> theta(model.param_count());
-          for (float& w : theta) w = weight(rng);
+          std::vector<float> theta = random_weights(model, rng);
           // Read-out biases in [0.3, 0.7] so that outputs sit inside (0, 1) rather
           // than clamped at 0, where a wrong input would go unnoticed.
           lift_readout_bias(net, theta, rng);
@@ -216,9 +222,7 @@ TEST(NetworkStep, OutputNoiseChangesTheRollout) {
   model.network.channels = 4;
   model.network.memory = 3;
   std::mt19937 rng(5);
-  std::normal_distribution<float> weight(0.0f, 0.5f);
-  std::vector<float> theta(model.param_count());
-  for (float& w : theta) w = weight(rng);
+  std::vector<float> theta = random_weights(model, rng);
   auto rollout = [&](float noise, uint32_t member) {
     ModelSpec m = model;
     m.network.output_noise = noise;
@@ -250,9 +254,7 @@ TEST(NetworkStep, InputsWiredAlikeAreInterchangeable) {
   model.network.channels = 3;
   model.network.memory = 4;
   std::mt19937 rng(21);
-  std::normal_distribution<float> weight(0.0f, 0.5f);
-  std::vector<float> theta(model.param_count());
-  for (float& w : theta) w = weight(rng);
+  std::vector<float> theta = random_weights(model, rng);
   lift_readout_bias(model.network, theta, rng);
   const int steps = 30, values = 3 * 3;
   std::vector<float> observations(size_t(steps) * values);

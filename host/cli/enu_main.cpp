@@ -104,6 +104,14 @@ RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string
   return parse_config(checkpoint.config_yaml, path + " (config stored in the checkpoint)", overrides);
 }
 
+/// Whether `changed` differs from `stored` in run.* settings only (and task.* ones,
+/// with `task_too`): what a resumed run, or an analysis, may change of a run.
+bool changes_only_run(RunConfig stored, const RunConfig& changed, bool task_too) {
+  stored.run = changed.run;
+  if (task_too) stored.task = changed.task;
+  return to_yaml(stored) == to_yaml(changed);
+}
+
 int evolve_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& out,
                    const std::string& resume_dir, bool quiet, Job& job) {
   RunConfig config;
@@ -114,13 +122,12 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
     const std::string path = checkpoint_path(resume_dir, "latest");
     const Checkpoint checkpoint = load_checkpoint(path);
     config = config_from_checkpoint(checkpoint, path, overrides);
-    RunConfig stored = config_from_checkpoint(checkpoint, path, {});
+    const RunConfig stored = config_from_checkpoint(checkpoint, path, {});
     if (config.run.init_from != stored.run.init_from) {
       throw Error("--resume " + resume_dir + ": run.init_from starts a new run; a resumed run continues from its own "
                   "checkpoint");
     }
-    stored.run = config.run;
-    if (to_yaml(stored) != to_yaml(config)) {
+    if (!changes_only_run(stored, config, false)) {
       throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");
     }
     run_dir = resume_dir;
@@ -210,14 +217,13 @@ int analyze_command(const std::string& run_dir, const std::vector<std::string>& 
   const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
   // The evolved parameters belong to the run's model and strategy: only the
   // lifetimes they are analysed on (task.*, run.*) may differ.
-  RunConfig stored = config_from_checkpoint(checkpoint, path, {});
-  stored.task = config.task;
-  stored.run = config.run;
-  if (to_yaml(stored) != to_yaml(config)) {
+  if (!changes_only_run(config_from_checkpoint(checkpoint, path, {}), config, true)) {
     throw Error("analyze " + run_dir + ": only task.* and run.* settings may be overridden; the model and the "
                 "strategy are the run's");
   }
-  if (!overrides.empty()) std::printf("analysing %s under --set %s\n", path.c_str(), join(overrides, " --set ").c_str());
+  if (!overrides.empty()) {
+    std::printf("analysing %s under --set %s\n", path.c_str(), join(overrides, " --set ").c_str());
+  }
   analyze_run(config, checkpoint.state.theta, run_dir);
   return 0;
 }
@@ -363,7 +369,8 @@ int main(int argc, char** argv) {
   CLI::App* analyze = app.add_subcommand("analyze", "curves of an evolved unit against its target (CSV + PNG)");
   analyze->add_option("run", run_dir, "a run folder")->required();
   analyze->add_option("--set", analyze_overrides,
-                      "analyse on changed lifetimes: a task.* or run.* key, e.g. --set task.maze.steps=400 (repeatable)");
+                      "analyse on changed lifetimes: a task.* or run.* key, e.g. --set task.maze.steps=400 "
+                      "(repeatable)");
 
   BenchFlags bench_flags;
   CLI::App* bench = app.add_subcommand(

@@ -528,8 +528,10 @@ void fields(V& v, MazeConfig& c) {
           at_least(0));
   v.field("permute_inputs", c.permute_inputs, "permute the three observation inputs per lifetime");
   v.field("balanced_orders", c.balanced_orders,
-          "take the six input orders in turn (lifetime k of generation g: order (k + g) mod 6) instead of drawing them");
-  v.require("balanced_orders", c.balanced_orders, !c.balanced_orders || c.permute_inputs, "false when permute_inputs is false");
+          "take the six input orders in turn (lifetime k of generation g: order (k + g) mod 6) instead of "
+          "drawing them");
+  v.require("balanced_orders", c.balanced_orders, !c.balanced_orders || c.permute_inputs,
+            "false when permute_inputs is false");
 }
 
 template <class V>

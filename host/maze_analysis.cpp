@@ -293,13 +293,13 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   report.fixed = best_fixed_policy(config.task.maze, double_maze, set);
 
   std::ostringstream csv;
-  csv << "policy,adaptation_score,standard_error,lifetimes_scored,lifetimes_without_swap,swap_fraction,swaps_counted,swaps_adapted,"
-         "swaps_unresolved,poisons_per_trial,food,poison,mean_fitness,lifetimes,policies_evaluated,search_complete,"
-         "fixed_policy\n";
+  csv << "policy,adaptation_score,standard_error,lifetimes_scored,lifetimes_without_swap,swap_fraction,"
+         "swaps_counted,swaps_adapted,swaps_unresolved,poisons_per_trial,food,poison,mean_fitness,lifetimes,"
+         "policies_evaluated,search_complete,fixed_policy\n";
   auto row = [&](const char* name, const AdaptationScore& s, const std::string& tail) {
-    csv << name << ',' << s.score() << ',' << s.standard_error() << ',' << s.lifetimes_scored << ',' << s.lifetimes_without_swap << ','
-        << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ',' << s.unresolved << ','
-        << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ',' << s.mean_fitness() << ','
+    csv << name << ',' << s.score() << ',' << s.standard_error() << ',' << s.lifetimes_scored << ','
+        << s.lifetimes_without_swap << ',' << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ','
+        << s.unresolved << ',' << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ',' << s.mean_fitness() << ','
         << s.lifetimes << ',' << tail << '\n';
   };
   row("agent", report.agent, ",,");
@@ -314,8 +314,8 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   char line[640];
   std::snprintf(line, sizeof line,
                 "maze adaptation over %d held-out lifetimes (+- one standard error): agent %.3f +- %.3f (%d swaps, "
-                "swap fraction %.3f, %.3f poisons/trial), best fixed policy %.3f +- %.3f (%d swaps, swap fraction %.3f, %.3f poisons/trial, best of "
-                "%lld policies%s), ratio %s",
+                "swap fraction %.3f, %.3f poisons/trial), best fixed policy %.3f +- %.3f (%d swaps, swap fraction "
+                "%.3f, %.3f poisons/trial, best of %lld policies%s), ratio %s",
                 lifetimes, agent, report.agent.standard_error(), report.agent.swaps, report.agent.swap_fraction(),
                 report.agent.poisons_per_trial(), fixed, report.fixed.best_score.standard_error(),
                 report.fixed.best_score.swaps, report.fixed.best_score.swap_fraction(),
@@ -334,7 +334,8 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   }
   const ModelSpec model = config.model_spec();
   if (model.kind == ModelSpec::Kind::network)
-    report.description += "\nwiring (inputs 0-2 in the lifetime's order, 3 the reward): " + input_wiring(model.network.topology);
+    report.description +=
+        "\nwiring (inputs 0-2 in the lifetime's order, 3 the reward): " + input_wiring(model.network.topology);
   return report;
 }
 

@@ -299,8 +299,8 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   auto row = [&](const char* name, const AdaptationScore& s, const std::string& tail) {
     csv << name << ',' << s.score() << ',' << s.standard_error() << ',' << s.lifetimes_scored << ','
         << s.lifetimes_without_swap << ',' << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ','
-        << s.unresolved << ',' << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ',' << s.mean_fitness() << ','
-        << s.lifetimes << ',' << tail << '\n';
+        << s.unresolved << ',' << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ','
+        << s.mean_fitness() << ',' << s.lifetimes << ',' << tail << '\n';
   };
   row("agent", report.agent, ",,");
   row("best_fixed", report.fixed.best_score,

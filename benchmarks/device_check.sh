@@ -6,6 +6,7 @@
 #       bare GPU image may lack (yaml-cpp, cudart, this compiler's libstdc++; glibc >= 2.34
 #       is assumed; cuBLAS is taken from the image's CUDA 13) into device-bundle/ (git-ignored)
 #   there (carry device-bundle):   benchmarks/device_check.sh tests|speed|all [stdp minutes, default 1.5]
+#                                  benchmarks/device_check.sh maze [evolve minutes, default 6]
 #
 # Each phase prints one short table and fits one 10-minute device call (every
 # step has its own time limit; exit 124 in the table means it ran out):
@@ -17,6 +18,12 @@
 #          same generations, `enu bench` (every backend and path, peak measured
 #          in the same run) and the PyTorch baseline's throughput on the
 #          published maze setting
+#   maze   issue 5 on the card: `enu evolve configs/tmaze.yaml` (published sizes)
+#          for the given minutes, then its adaptation score on 512 held-out
+#          lifetimes (drawn input orders) against the best fixed policy, the
+#          median seconds per generation and when the centre first reached
+#          fitness 9 (the fixed-policy level) and 18. BACKEND=cpu with a few
+#          minutes dry-runs the phase here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bundle=device-bundle
@@ -39,8 +46,11 @@ if [ "${1:-}" = "--prepare" ]; then
 fi
 
 phase=${1:-all}
-minutes=${2:-1.5}
-case $phase in tests | speed | all) ;; *) echo "usage: $0 --prepare | tests | speed | all [stdp minutes]"; exit 2 ;; esac
+case $phase in
+  tests | speed | all) minutes=${2:-1.5} ;;
+  maze) minutes=${2:-6} ;;
+  *) echo "usage: $0 --prepare | tests | speed | all [stdp minutes] | maze [evolve minutes]"; exit 2 ;;
+esac
 out=${OUT:-/tmp/enu-device-check}
 mkdir -p "$out"
 # cuBLAS: the toolkit's, or the one PyTorch's nvidia-cublas wheel carries.
@@ -58,6 +68,34 @@ gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,nohea
 echo
 row "device" "$gpu"
 row "commit" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+
+if [ "$phase" = maze ]; then
+  dir="$out/tmaze"
+  # The final analysis (512 lifetimes on the CPU runner, 225 fixed policies, one
+  # traced lifetime) follows the evolution: 3 minutes more at most.
+  timeout $(awk "BEGIN {print int($minutes * 60 + 180)}") "$bin/enu" evolve configs/tmaze.yaml \
+    --backend "${BACKEND:-cuda}" --quiet --out "$dir" --set run.max_minutes="$minutes" >"$dir.log" 2>&1
+  row "tmaze evolve" "exit $? $(grep -m1 'enu: error' "$dir.log")"
+  row "tmaze run" "$(python3 - "$dir/metrics.csv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+per_generation = statistics.median(float(r["eval_seconds"]) + float(r["update_seconds"]) for r in rows)
+def reached(level):
+    hit = next((r for r in rows if float(r["centre"]) >= level), None)
+    return f"generation {hit['generation']} at {float(hit['elapsed_seconds']):.0f} s" if hit else "not reached"
+print(f"{len(rows)} generations, median {per_generation:.3f} s/generation, final centre {rows[-1]['centre']}; "
+      f"centre >= 9: {reached(9)}; >= 18: {reached(18)}")
+PY
+)"
+  # The run trained on balanced orders; the score is on drawn ones.
+  timeout 180 "$bin/enu" analyze "$dir" --set task.maze.balanced_orders=false --set run.eval_lifetimes=512 \
+    >"$dir.analyze.log" 2>&1
+  row "tmaze adaptation (512 drawn)" "$(grep -m1 -o 'agent [0-9.]* +- [0-9.]*' "$dir.analyze.log"), $(grep -m1 -o \
+    'best fixed policy [0-9.]* +- [0-9.]*' "$dir.analyze.log"), $(grep -m1 -o 'ratio [0-9.a-z]*' "$dir.analyze.log")"
+  sed -n '/^by input order/,/^wiring/p' "$dir.analyze.log" | sed '$d'
+  echo "logs in $out"
+  exit 0
+fi
 
 if [ "$phase" != speed ]; then
   timeout 180 "$bin/enu_gpu_tests" >"$out/gpu_tests.log" 2>&1

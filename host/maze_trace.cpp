@@ -111,14 +111,14 @@ void MazeTraceWriter::step(int step, const MazeLifetime& l, const ModelState* mo
 }
 
 float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set,
-                          const MazeStepCallback& on_step) {
+                          int lifetime_index, const MazeStepCallback& on_step) {
   if (!is_maze(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
   auto runner = make_reference_runner(config.model_spec(), shape, 1);
   auto env = task->make_environment(1);
-  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, 1);  // the centre's member id, as in evaluation
-  env->reset(set, 0, 1);
+  runner->reset(theta.data(), 0xFFFFFFFFu, set, lifetime_index, 1);  // the centre's member id, as in evaluation
+  env->reset(set, lifetime_index, 1);
   std::vector<float> observations(size_t(shape.sources) * shape.channels), actions(size_t(task->action_count()));
   ModelState state;
   const MazeLifetime& lifetime = *maze_lifetime(*env, 0);
@@ -135,9 +135,20 @@ float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& the
   return fitness;
 }
 
+int traced_lifetime(const RunConfig& config, const std::vector<float>& theta) {
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, kTraceCandidates);
+  for (int k = 0; k < kTraceCandidates; ++k) {
+    int swaps = 0;
+    trace_maze_lifetime(config, theta, set, k, [&](int, const MazeLifetime& l, const ModelState&) { swaps = l.swaps; });
+    if (swaps > 0) return k;
+  }
+  return 0;
+}
+
 std::string write_maze_trace(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir) {
   const std::filesystem::path dir(run_dir);
-  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  const int traced = traced_lifetime(config, theta);
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
   const MazeGeometry maze = MazeGeometry::of(config.task.maze, config.task.name == "double_tmaze");
   std::ofstream layout(dir / "maze_layout.txt"), lifetime_csv(dir / "maze_lifetime.csv"),
       states_csv(dir / "network_states.csv");
@@ -145,7 +156,7 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
   MazeTraceWriter writer(lifetime_csv, &states_csv);
   int steps = 0, food = 0, poison = 0, swaps = 0;
   const float fitness =
-      trace_maze_lifetime(config, theta, set, [&](int step, const MazeLifetime& l, const ModelState& state) {
+      trace_maze_lifetime(config, theta, set, traced, [&](int step, const MazeLifetime& l, const ModelState& state) {
         writer.step(step, l, &state);
         steps = step + 1;
         food = l.food_eaten;
@@ -156,14 +167,15 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
     if (!*out) throw Error("cannot write the maze trace into " + run_dir);
   }
   char line[200];
-  std::snprintf(line, sizeof line, "traced held-out lifetime: %d steps, food %d, poison %d, swaps %d, fitness %.4g",
-                steps, food, poison, swaps, double(fitness));
+  std::snprintf(line, sizeof line, "traced held-out lifetime %d: %d steps, food %d, poison %d, swaps %d, fitness %.4g",
+                traced, steps, food, poison, swaps, double(fitness));
   return line;
 }
 
 void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, std::ostream& out,
                          const WatchOptions& options) {
-  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  const int traced = traced_lifetime(config, theta);
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
   const int steps = config.task.maze.steps;
   const auto pause = options.fps > 0.0 ? std::chrono::duration<double>(1.0 / options.fps)
                                        : std::chrono::duration<double>(0.0);
@@ -174,15 +186,16 @@ void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& thet
     out.flush();
     if (pause.count() > 0.0) std::this_thread::sleep_for(pause);
   };
-  const std::string title = config.task.name + ", held-out lifetime 0 of run seed " + std::to_string(config.run.seed);
+  const std::string title = config.task.name + ", held-out lifetime " + std::to_string(traced) + " of run seed " +
+                            std::to_string(config.run.seed);
   // The lifetime before its first step.
   MazeLifetime start;
-  start.start(config.task.maze, config.task.name == "double_tmaze", set.seed, set.generation, 0);
+  start.start(config.task.maze, config.task.name == "double_tmaze", set.seed, set.generation, traced);
   show(title + "  step 0/" + std::to_string(steps), start);
   int last = 0, food = 0, poison = 0, swaps = 0;
   bool died = false;
   const float fitness =
-      trace_maze_lifetime(config, theta, set, [&](int step, const MazeLifetime& l, const ModelState&) {
+      trace_maze_lifetime(config, theta, set, traced, [&](int step, const MazeLifetime& l, const ModelState&) {
         show(title + "  step " + std::to_string(step + 1) + "/" + std::to_string(steps), l);
         last = step + 1;
         food = l.food_eaten;

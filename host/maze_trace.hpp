@@ -45,15 +45,22 @@ class MazeTraceWriter {
 /// state; the trace ends after the step on which the agent dies.
 using MazeStepCallback = std::function<void(int step, const MazeLifetime& lifetime, const ModelState& model)>;
 
-/// Runs lifetime 0 of `set` of a maze task with `theta` through the reference
-/// runner (the centre's member id, as in evaluation) and reports every step.
-/// Returns the lifetime's fitness. Throws enu::Error for tasks that are not mazes.
+/// Runs lifetime `lifetime` of `set` of a maze task with `theta` through the
+/// reference runner (the centre's member id, as in evaluation) and reports every
+/// step. Returns the lifetime's fitness. Throws enu::Error for tasks that are not mazes.
 float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set,
-                          const MazeStepCallback& on_step);
+                          int lifetime, const MazeStepCallback& on_step);
 
-/// The first held-out lifetime (held_out_lifetimes(run.seed, 1)) written into
-/// run_dir: maze_layout.txt, maze_lifetime.csv, network_states.csv. Returns a
-/// one-line description.
+/// Held-out lifetimes (held_out_lifetimes(run.seed, ...)) searched for the one to trace.
+constexpr int kTraceCandidates = 16;
+
+/// The held-out lifetime that analyze and --watch show: the first of the first
+/// kTraceCandidates in which `theta` meets a swap (a lifetime without one shows
+/// no learning), else 0.
+int traced_lifetime(const RunConfig& config, const std::vector<float>& theta);
+
+/// The traced held-out lifetime written into run_dir: maze_layout.txt,
+/// maze_lifetime.csv, network_states.csv. Returns a one-line description.
 std::string write_maze_trace(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir);
 
 struct WatchOptions {
@@ -61,7 +68,7 @@ struct WatchOptions {
   bool tty = false;   // clear the screen between frames (ANSI); otherwise frames follow one another
 };
 
-/// `enu eval --watch`: the first held-out lifetime as frames on `out`, one per
+/// `enu eval --watch`: the traced held-out lifetime as frames on `out`, one per
 /// step (and one before the first), then a summary line.
 void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, std::ostream& out,
                          const WatchOptions& options);

@@ -6,6 +6,7 @@
 
 #include "maze_scripting.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
 #include "maze_trace.hpp"
@@ -221,7 +223,8 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("enu_test_maze_trace_" + task);
     std::filesystem::create_directories(dir);
     const std::string line = write_maze_trace(config, theta, dir.string());
-    EXPECT_NE(line.find("traced held-out lifetime"), std::string::npos) << line;
+    const int traced = traced_lifetime(config, theta);
+    EXPECT_EQ(line.rfind("traced held-out lifetime " + std::to_string(traced) + ": ", 0), 0u) << line;
     const auto life = parse_csv(read_file(dir / "maze_lifetime.csv"));
     const auto states = parse_csv(read_file(dir / "network_states.csv"));
     EXPECT_EQ(read_file(dir / "maze_layout.txt"), maze_layout(MazeGeometry::of(config.task.maze, task != "tmaze")));
@@ -232,8 +235,8 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
     EXPECT_TRUE(int(life.size()) == config.task.maze.steps || life.back().at("died") == 1.0);
 
     MazeLifetime replay;
-    const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
-    replay.start(config.task.maze, task != "tmaze", set.seed, set.generation, 0);
+    const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
+    replay.start(config.task.maze, task != "tmaze", set.seed, set.generation, traced);
     for (size_t s = 0; s < life.size(); ++s) {
       const auto& r = life[s];
       float outputs[kMazeActions];
@@ -258,6 +261,39 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
     }
     std::filesystem::remove_all(dir);
   }
+}
+
+// The traced lifetime is the first held-out one with a swap: checked on the
+// README's evolved agent (run seed 2, whose held-out lifetime 0 has no swap)
+// and on an untrained network, by tracing every candidate.
+TEST(MazeTrace, TracesTheFirstHeldOutLifetimeWithASwap) {
+  // Swaps of every candidate lifetime; traced_lifetime must pick the first nonzero.
+  const auto swaps_per_lifetime = [](const RunConfig& config, const std::vector<float>& theta) {
+    std::vector<int> swaps(kTraceCandidates, 0);
+    const LifetimeSet set = held_out_lifetimes(config.run.seed, kTraceCandidates);
+    for (int k = 0; k < kTraceCandidates; ++k) {
+      trace_maze_lifetime(config, theta, set, k, [&](int, const MazeLifetime& l, const ModelState&) {
+        swaps[size_t(k)] = l.swaps;
+      });
+    }
+    return swaps;
+  };
+  const auto first_swapping = [](const std::vector<int>& swaps) {
+    const auto first = std::find_if(swaps.begin(), swaps.end(), [](int n) { return n > 0; });
+    return first == swaps.end() ? -1 : int(first - swaps.begin());
+  };
+
+  const Checkpoint learner = load_checkpoint(std::string(ENU_SOURCE_DIR) + "/docs/results/tmaze_small_learner.npz");
+  RunConfig evolved = parse_config(learner.config_yaml, "tmaze_small_learner.npz");
+  evolved.run.seed = 2;
+  const std::vector<int> evolved_swaps = swaps_per_lifetime(evolved, learner.state.theta);
+  EXPECT_EQ(evolved_swaps[0], 0);  // why the choice matters: lifetime 0 shows no swap
+  ASSERT_GT(first_swapping(evolved_swaps), 0);
+  EXPECT_EQ(traced_lifetime(evolved, learner.state.theta), first_swapping(evolved_swaps));
+
+  const RunConfig untrained = tiny_maze_config();
+  const std::vector<float> theta = initial_centre(untrained);
+  EXPECT_EQ(traced_lifetime(untrained, theta), std::max(0, first_swapping(swaps_per_lifetime(untrained, theta))));
 }
 
 // ---- --watch --------------------------------------------------------------------------

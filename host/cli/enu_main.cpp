@@ -112,6 +112,19 @@ bool changes_only_run(RunConfig stored, const RunConfig& changed, bool task_too)
   return to_yaml(stored) == to_yaml(changed);
 }
 
+/// The checkpoint's config under `overrides` that may change only the lifetimes
+/// its centre is looked at on (task.*, run.*): the evolved parameters belong to
+/// the run's model and strategy. `command` names the caller in the error.
+RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& path,
+                               const std::vector<std::string>& overrides, const std::string& command) {
+  RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  if (!changes_only_run(config_from_checkpoint(checkpoint, path, {}), config, true)) {
+    throw Error(command + ": only task.* and run.* settings may be overridden; the model and the strategy are the "
+                "run's");
+  }
+  return config;
+}
+
 int evolve_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& out,
                    const std::string& resume_dir, bool quiet, Job& job) {
   RunConfig config;
@@ -165,12 +178,11 @@ int watch_command(const RunConfig& config, const std::vector<float>& theta, doub
   return 0;
 }
 
-int eval_command(const std::string& path, const BackendFlags& flags, int lifetimes, const std::string& record,
-                 bool watch, double fps) {
+int eval_command(const std::string& path, std::vector<std::string> overrides, const BackendFlags& flags,
+                 int lifetimes, const std::string& record, bool watch, double fps) {
   const Checkpoint checkpoint = load_checkpoint(path);
-  std::vector<std::string> overrides;
   flags.append_overrides(overrides);
-  const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  const RunConfig config = config_for_lifetimes(checkpoint, path, overrides, "eval " + path);
   if (watch) {
     if (!record.empty()) throw Error("--watch replays a lifetime instead of evaluating: give --record without it");
     return watch_command(config, checkpoint.state.theta, fps);
@@ -214,13 +226,7 @@ int analyze_command(const std::string& run_dir, const std::vector<std::string>& 
   std::string path = checkpoint_path(run_dir, "best");
   if (!fs::exists(path)) path = checkpoint_path(run_dir, "latest");
   const Checkpoint checkpoint = load_checkpoint(path);
-  const RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
-  // The evolved parameters belong to the run's model and strategy: only the
-  // lifetimes they are analysed on (task.*, run.*) may differ.
-  if (!changes_only_run(config_from_checkpoint(checkpoint, path, {}), config, true)) {
-    throw Error("analyze " + run_dir + ": only task.* and run.* settings may be overridden; the model and the "
-                "strategy are the run's");
-  }
+  const RunConfig config = config_for_lifetimes(checkpoint, path, overrides, "analyze " + run_dir);
   if (!overrides.empty()) {
     std::printf("analysing %s under --set %s\n", path.c_str(), join(overrides, " --set ").c_str());
   }
@@ -338,6 +344,7 @@ int main(int argc, char** argv) {
   evolve_flags.add_to(*evolve);
 
   std::string checkpoint, record;
+  std::vector<std::string> eval_overrides;
   int lifetimes = 256;
   bool watch = false;
   double fps = 10.0;
@@ -349,6 +356,8 @@ int main(int argc, char** argv) {
   eval->add_flag("--watch", watch, "maze tasks: replay one held-out lifetime in the terminal (instead of evaluating)");
   eval->add_option("--fps", fps, "--watch: frames per second, 0 = as fast as possible (default 10)")
       ->check(CLI::NonNegativeNumber);
+  eval->add_option("--set", eval_overrides,
+                   "evaluate on changed lifetimes: a task.* or run.* key, e.g. --set run.seed=2 (repeatable)");
   eval_flags.add_to(*eval);
 
   std::string compare_path, compare_out;
@@ -410,7 +419,7 @@ int main(int argc, char** argv) {
       evolve_flags.append_overrides(overrides);
       return evolve_command(config_path, overrides, out_dir, resume_dir, quiet, job);
     }
-    if (eval->parsed()) return eval_command(checkpoint, eval_flags, lifetimes, record, watch, fps);
+    if (eval->parsed()) return eval_command(checkpoint, eval_overrides, eval_flags, lifetimes, record, watch, fps);
     if (compare->parsed()) {
       return compare_command(compare_path, compare_overrides, compare_flags, compare_out, compare_seeds);
     }

@@ -45,11 +45,11 @@ class MazeTraceWriter {
 /// state; the trace ends after the step on which the agent dies.
 using MazeStepCallback = std::function<void(int step, const MazeLifetime& lifetime, const ModelState& model)>;
 
-/// Runs lifetime `lifetime` of `set` of a maze task with `theta` through the
-/// reference runner (the centre's member id, as in evaluation) and reports every
-/// step. Returns the lifetime's fitness. Throws enu::Error for tasks that are not mazes.
+/// Runs lifetime `lifetime_index` of `set` of a maze task with `theta` through
+/// the reference runner (the centre's member id, as in evaluation) and reports
+/// every step. Returns the lifetime's fitness. Throws enu::Error for tasks that are not mazes.
 float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set,
-                          int lifetime, const MazeStepCallback& on_step);
+                          int lifetime_index, const MazeStepCallback& on_step);
 
 /// Held-out lifetimes (held_out_lifetimes(run.seed, ...)) searched for the one to trace.
 constexpr int kTraceCandidates = 16;

@@ -61,6 +61,42 @@ void truncate_rows(const fs::path& path, const std::string& header, uint64_t end
 
 constexpr const char* kValidationHeader = "generation,centre_validation_fitness";
 
+// Whether a file ends inside a line: not empty, and its last byte is not '\n'.
+bool ends_mid_line(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() <= 0) return false;
+  in.seekg(-1, std::ios::end);
+  return in.get() != '\n';
+}
+
+// log.txt. Each line goes to the file whole, in one write, as it is logged: a
+// run killed at any moment leaves whole lines (nothing waits in a buffer to be
+// lost or cut), and the next run to append starts on a fresh line.
+class RunLog {
+ public:
+  /// Appends to `path`, first ending a line a killed run left unterminated
+  /// (keeping what it holds). Until opened, lines go nowhere (ranks other than 0).
+  void open(const fs::path& path) {
+    const bool terminate = ends_mid_line(path);
+    path_ = path;
+    out_.open(path, std::ios::app);
+    if (!out_) throw Error("cannot open " + path.string() + " to append to it");
+    if (terminate) write("\n");
+  }
+  /// Writes `text` and its '\n'.
+  void line(const std::string& text) {
+    if (out_.is_open()) write(text + '\n');
+  }
+
+ private:
+  void write(const std::string& text) {
+    out_ << text << std::flush;
+    if (!out_) throw Error("cannot write to " + path_.string());
+  }
+  fs::path path_;
+  std::ofstream out_;
+};
+
 }  // namespace
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -212,15 +248,18 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
 
   EvolutionStrategy strategy(config.es, config.run.seed, checkpoint.state, options.updater);
   // Streams stay closed on other ranks, where writes to them do nothing.
-  std::ofstream metrics, log;
+  std::ofstream metrics;
+  RunLog log;
   if (root) {
     metrics.open(dir / "metrics.csv", std::ios::app);
-    log.open(dir / "log.txt", std::ios::app);
+    log.open(dir / "log.txt");
   }
-  log << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation;
-  if (!options.resume && !config.run.init_from.empty()) log << " from the centre in " << config.run.init_from;
-  log << " with backend " << evaluator.name() << ", ES update on the "
-      << (options.updater ? options.updater->name() : "host") << "\n";
+  std::ostringstream opening;
+  opening << "# " << (options.resume ? "resumed" : "started") << " at generation " << strategy.state().generation;
+  if (!options.resume && !config.run.init_from.empty()) opening << " from the centre in " << config.run.init_from;
+  opening << " with backend " << evaluator.name() << ", ES update on the "
+          << (options.updater ? options.updater->name() : "host");
+  log.line(opening.str());
 
   const bool validating = config.run.validation_lifetimes > 0;
   const LifetimeSet validation = validation_lifetimes(config.run.seed, config.run.validation_lifetimes);
@@ -254,8 +293,8 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
             << ranks.exchange << ',' << hash_text(centre_hash) << '\n'
             << std::flush;
     if (r.nonfinite > 0) {
-      log << "warning: generation " << r.generation << ": " << r.nonfinite
-          << " members had non-finite fitness and were ranked last\n";
+      log.line("warning: generation " + std::to_string(r.generation) + ": " + std::to_string(r.nonfinite) +
+               " members had non-finite fitness and were ranked last");
     }
     const uint64_t done = strategy.state().generation;
     if (!validating && r.centre > checkpoint.best_fitness) {
@@ -298,9 +337,11 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
                     ranks.ranks, ranks.eval_min, ranks.eval_max, ranks.exchange);
     }
     if (options.progress && root) std::fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
-    log << line << '\n';
+    log.line(line);
     if (out_of_time) {
-      log << "# stopped: run.max_minutes = " << config.run.max_minutes << " reached\n";
+      std::ostringstream stopped;
+      stopped << "# stopped: run.max_minutes = " << config.run.max_minutes << " reached";
+      log.line(stopped.str());
       if (options.progress && root) std::fprintf(stderr, "%sstopped after %.1f minutes (run.max_minutes)\n", tty ? "\n" : "", elapsed / 60);
       break;
     }

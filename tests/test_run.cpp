@@ -1,7 +1,8 @@
 // The run loop: evolve() into a run folder, resume it bit for bit, and the
-// folder's metrics and checkpoints.
+// folder's metrics, checkpoints and log.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -301,6 +302,78 @@ TEST(RunWarmStart, UnusableCheckpointIsRefused) {
   EXPECT_NE(refusal(from, {}).find("is a folder"), std::string::npos);
   const std::string missing = (fs::path(from) / "no_such.npz").string();
   EXPECT_NE(refusal(missing, {}).find(missing), std::string::npos);
+}
+
+// ---- log.txt ------------------------------------------------------------------------
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Wraps an evaluator and, at every evaluation, copies log.txt as another
+// process sees it then: what a run killed at that moment would leave.
+class LogWatchingEvaluator final : public Evaluator {
+ public:
+  LogWatchingEvaluator(std::unique_ptr<Evaluator> inner, fs::path log) : inner_(std::move(inner)), log_(std::move(log)) {}
+  std::string name() const override { return inner_->name(); }
+  void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
+    seen.push_back(file_text(log_));
+    inner_->evaluate(pop, lifetimes, fitness);
+  }
+  std::vector<std::string> seen;
+
+ private:
+  std::unique_ptr<Evaluator> inner_;
+  fs::path log_;
+};
+
+// Every line of log.txt is on disk, whole, as soon as it is written: during
+// each generation's evaluation the log holds the start line and one progress
+// line per generation done, and ends in '\n'; nothing waits in a buffer that a
+// killed run would lose or cut in the middle of a line.
+TEST(RunLog, LinesReachTheFileWhole) {
+  const RunConfig config = tiny_config("sgd", 4);
+  const std::string dir = fresh_dir("log_whole");
+  LogWatchingEvaluator evaluator(
+      make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2),
+      fs::path(dir) / "log.txt");
+  evolve(config, evaluator, EvolveOptions{dir, false, /*progress=*/false, nullptr, nullptr});
+  ASSERT_GE(evaluator.seen.size(), 4u);
+  size_t progress_lines = 0;
+  for (const std::string& log : evaluator.seen) {
+    ASSERT_FALSE(log.empty()) << "log.txt was still empty during a generation";
+    EXPECT_EQ(log.back(), '\n') << "log.txt ended inside a line:\n" << log;
+    EXPECT_EQ(log.rfind("# started at generation 0", 0), 0u) << log;
+    size_t lines = 0;
+    for (size_t at = log.find("\ngen "); at != std::string::npos; at = log.find("\ngen ", at + 1)) ++lines;
+    EXPECT_GE(lines, progress_lines) << "a progress line went missing:\n" << log;
+    progress_lines = lines;
+  }
+  EXPECT_EQ(progress_lines, 3u) << "generation 3's evaluation sees the lines of generations 0, 1 and 2";
+}
+
+// A run killed in the middle of a log line leaves it unterminated; the resumed
+// run ends that line first (keeping what is there) and writes "# resumed" at
+// the start of a line of its own.
+TEST(RunLog, ResumeStartsOnAFreshLine) {
+  const std::string dir = fresh_dir("log_resume");
+  run(tiny_config("sgd", 3), dir, false);
+  const fs::path log = fs::path(dir) / "log.txt";
+  const std::string partial = "gen 4/6  best -0.01";
+  {
+    std::ofstream out(log, std::ios::app);
+    out << partial;  // no '\n': cut off by the kill
+  }
+  run(tiny_config("sgd", 6), dir, true);
+  const std::vector<std::string> lines = lines_of(log.string());
+  const auto cut = std::find(lines.begin(), lines.end(), partial);
+  ASSERT_TRUE(cut != lines.end() && cut + 1 != lines.end())
+      << "the cut line is not kept, on a line of its own, before the resumed run's lines:\n" << file_text(log);
+  EXPECT_EQ(cut[1].rfind("# resumed at generation 3 ", 0), 0u) << cut[1];
+  EXPECT_EQ(file_text(log).back(), '\n');
 }
 
 }  // namespace

@@ -91,8 +91,17 @@ case $SCENARIO in
     echo "the job ended $((SECONDS - started)) s after rank 1 died"
     [ $((SECONDS - started)) -le 20 ] || { echo "FAIL: too slow"; exit 1; }
     grep -Eq "rank 1 .*(signal 9|Killed)|process rank 1" out.txt
-    # Resumed on one rank from the latest checkpoint, losing at most checkpoint_every (2) generations.
+    # The killed run's log holds every line it wrote, each whole, however many
+    # generations ran before the kill: its first line, and the progress line of
+    # each generation up to the last row of metrics.csv (row g is written just
+    # before the line "gen g+1/...").
     logged=$(tail -n 1 died/metrics.csv | cut -d, -f1)
+    grep -q "^# started at generation 0 " died/log.txt || { echo "FAIL: the killed run's log lost its first line"; exit 1; }
+    [ -z "$(tail -c 1 died/log.txt)" ] || { echo "FAIL: the killed run's log ends inside a line"; exit 1; }
+    progress=$(sed -n 's|^gen \([0-9]*\)/.*|\1|p' died/log.txt | tail -n 1)
+    [ "${progress:-0}" -ge "$logged" ] ||
+      { echo "FAIL: the killed run's log ends at generation ${progress:-0}, its metrics.csv at $logged"; exit 1; }
+    # Resumed on one rank from the latest checkpoint, losing at most checkpoint_every (2) generations.
     target=$((logged + 4))
     "$ENU" evolve --resume died --set run.generations=$target --quiet
     resumed=$(sed -n 's/^# resumed at generation \([0-9]*\).*/\1/p' died/log.txt | tail -n 1)

@@ -23,17 +23,14 @@ class CpuEvaluator final : public Evaluator {
       worker.env = task_->make_environment(chunk_);
       worker.theta.resize(model.param_count());
       worker.observations.resize(size_t(chunk_) * shape.sources * shape.channels);
-      worker.actions.resize(size_t(chunk_) * task_->action_count());
+      worker.outputs.resize(size_t(chunk_) * model.action_count());
     }
   }
 
   std::string name() const override { return kind_ == CpuRunnerKind::fast ? "cpu" : "reference"; }
 
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
-    if (pop.param_count != model_.param_count()) {
-      throw Error("population has " + std::to_string(pop.param_count) + " parameters, the model " +
-                  std::to_string(model_.param_count()));
-    }
+    check_param_count(pop, model_.param_count());
     const int chunks = (lifetimes.count + chunk_ - 1) / chunk_;
     pool_.parallel_for(pop.size * chunks, [&](int item, int w) {
       Worker& worker = workers_[size_t(w)];
@@ -42,7 +39,7 @@ class CpuEvaluator final : public Evaluator {
       member_params(pop, m, worker.theta.data());
       worker.runner->reset(worker.theta.data(), pop.member_id(m), lifetimes, first, count);
       worker.env->reset(lifetimes, first, count);
-      run_lifetimes(*worker.runner, *worker.env, task_->steps(), worker.observations.data(), worker.actions.data(),
+      run_lifetimes(*worker.runner, *task_, *worker.env, worker.observations.data(), worker.outputs.data(),
                     fitness + size_t(m) * lifetimes.count + first);
     });
     if (!profile_) return;
@@ -56,7 +53,7 @@ class CpuEvaluator final : public Evaluator {
   struct Worker {
     std::unique_ptr<ModelRunner> runner;
     std::unique_ptr<Environment> env;
-    std::vector<float> theta, observations, actions;
+    std::vector<float> theta, observations, outputs;
     StageProfile stages;  // written by this worker's runner only
   };
   CpuRunnerKind kind_;

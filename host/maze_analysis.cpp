@@ -261,14 +261,15 @@ AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const Li
 AdaptationScore score_network(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set) {
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
-  auto runner = make_fast_runner(config.model_spec(), shape, set.count);
+  const ModelSpec model = config.model_spec();
+  auto runner = make_fast_runner(model, shape, set.count);
   auto env = task->make_environment(set.count);
   runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, set.count);  // the centre's member id, as in evaluation
   env->reset(set, 0, set.count);
   std::vector<AdaptationCounter> counters(size_t(set.count));
   std::vector<float> observations(size_t(set.count) * shape.sources * shape.channels);
-  std::vector<float> actions(size_t(set.count) * task->action_count()), fitness(size_t(set.count));
-  run_lifetimes(*runner, *env, task->steps(), observations.data(), actions.data(), fitness.data(),
+  std::vector<float> outputs(size_t(set.count) * model.action_count()), fitness(size_t(set.count));
+  run_lifetimes(*runner, *task, *env, observations.data(), outputs.data(), fitness.data(),
                 [&](int, const float*, const float*, const Environment& e) {
                   for (int i = 0; i < set.count; ++i) counters[size_t(i)].step(*maze_lifetime(e, i));
                 });

@@ -115,17 +115,18 @@ float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& the
   if (!is_maze(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
-  auto runner = make_reference_runner(config.model_spec(), shape, 1);
+  const ModelSpec model = config.model_spec();
+  auto runner = make_reference_runner(model, shape, 1);
   auto env = task->make_environment(1);
   runner->reset(theta.data(), 0xFFFFFFFFu, set, lifetime_index, 1);  // the centre's member id, as in evaluation
   env->reset(set, lifetime_index, 1);
-  std::vector<float> observations(size_t(shape.sources) * shape.channels), actions(size_t(task->action_count()));
+  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
   ModelState state;
   const MazeLifetime& lifetime = *maze_lifetime(*env, 0);
   for (int step = 0; step < task->steps(); ++step) {
     env->observe(step, observations.data());
-    runner->step(observations.data(), actions.data());
-    env->act(step, actions.data());
+    runner->step(observations.data(), outputs.data());
+    env->act(step, outputs.data());  // one lifetime: its actions are its first outputs
     runner->read_state(0, state);
     on_step(step, lifetime, state);
     if (!lifetime.alive) break;  // a dead lifetime changes no more

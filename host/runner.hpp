@@ -34,8 +34,12 @@ class ModelRunner {
   /// the member's parameters theta (kept by pointer until the next reset).
   virtual void reset(const float* theta, uint32_t member_id, const LifetimeSet& set, int first, int count) = 0;
   /// One environment step (all ticks): observations [count x sources x channels]
-  /// in the task's shape, actions [count x action_count] out.
-  virtual void step(const float* observations, float* actions) = 0;
+  /// in the task's shape, the model's outputs [count x output_count()] out.
+  virtual void step(const float* observations, float* outputs) = 0;
+  /// Outputs per lifetime and step: the model's ModelSpec::action_count().
+  virtual int output_count() const = 0;
+  /// Lifetimes started by the last reset (its `count`).
+  virtual int lifetimes() const = 0;
   /// Copies lifetime i's state (of the last step) into `out`. Only the
   /// reference runner keeps states in this per-lifetime form; the others return false.
   virtual bool read_state(int i, ModelState& out) const {
@@ -62,13 +66,18 @@ class ModelRunner {
 std::unique_ptr<ModelRunner> make_reference_runner(const ModelSpec& model, ObservationShape shape, int capacity);
 std::unique_ptr<ModelRunner> make_fast_runner(const ModelSpec& model, ObservationShape shape, int capacity);
 
-/// Called after every step of a traced lifetime (eval --record).
+/// Called after every step with what the environment saw and acted on:
+/// observations [count x sources x channels], actions [count x task.action_count()].
 using StepObserver = std::function<void(int step, const float* observations, const float* actions,
                                         const Environment& env)>;
 
-/// Runs started lifetimes to the end and writes their fitness. `observations` and
-/// `actions` are caller-owned buffers of the sizes ModelRunner::step expects.
-void run_lifetimes(ModelRunner& runner, Environment& env, int steps, float* observations, float* actions,
+/// Runs started lifetimes of `task` to the end and writes their fitness.
+/// `observations` and `outputs` are caller-owned buffers of the sizes
+/// ModelRunner::step expects. The environment acts on the first
+/// task.action_count() of each lifetime's outputs (a single-unit task on channel
+/// 0 of the cell), packed in place at the front of `outputs` after every step.
+/// Throws enu::Error when the task needs more actions than the model has outputs.
+void run_lifetimes(ModelRunner& runner, const Task& task, Environment& env, float* observations, float* outputs,
                    float* fitness, const StepObserver& observer = nullptr);
 
 /// Copies observations [sources x shape.channels] into model inputs

@@ -199,7 +199,8 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
   const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
-  auto runner = make_reference_runner(config.model_spec(), shape, 1);
+  const ModelSpec model = config.model_spec();
+  auto runner = make_reference_runner(model, shape, 1);
   auto env = task->make_environment(1);
   runner->reset(checkpoint.state.theta.data(), 0xFFFFFFFFu, set, 0, 1);
   env->reset(set, 0, 1);
@@ -208,13 +209,13 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
   for (int i = 0; i < shape.sources * shape.channels; ++i) out << ",input" << i;
   for (int a = 0; a < task->action_count(); ++a) out << ",output" << a;
   out << ",reward\n";
-  std::vector<float> observations(size_t(shape.sources) * shape.channels), actions(size_t(task->action_count()));
+  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
   float fitness = 0.0f;
-  run_lifetimes(*runner, *env, task->steps(), observations.data(), actions.data(), &fitness,
-                [&](int step, const float* obs, const float* act, const Environment& e) {
+  run_lifetimes(*runner, *task, *env, observations.data(), outputs.data(), &fitness,
+                [&](int step, const float* obs, const float* actions, const Environment& e) {
                   out << step;
                   for (size_t i = 0; i < observations.size(); ++i) out << ',' << obs[i];
-                  for (size_t a = 0; a < actions.size(); ++a) out << ',' << act[a];
+                  for (int a = 0; a < task->action_count(); ++a) out << ',' << actions[a];
                   out << ',' << e.last_reward(0) << '\n';
                 });
   if (!out) throw Error("cannot write " + record);

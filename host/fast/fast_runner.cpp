@@ -22,15 +22,18 @@ class FastCellRunner final : public ModelRunner {
     cell_.reset(count);
   }
 
-  void step(const float* observations, float* actions) override {
+  void step(const float* observations, float* outputs) override {
     const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
     for (int i = 0; i < count_; ++i) pad_observation(shape_, spec_.inputs, observations + i * obs_stride, cell_.input(i));
     clock_.lap(Stage::inputs);
     cell_.step(nullptr);
     for (int i = 0; i < count_; ++i) {
-      std::copy(cell_.output(i), cell_.output(i) + spec_.outputs, actions + size_t(i) * spec_.outputs);
+      std::copy(cell_.output(i), cell_.output(i) + spec_.outputs, outputs + size_t(i) * spec_.outputs);
     }
   }
+
+  int output_count() const override { return spec_.outputs; }
+  int lifetimes() const override { return count_; }
 
  private:
   bool times_stages() const override { return true; }
@@ -66,7 +69,7 @@ class FastNetworkRunner final : public ModelRunner {
     tick_ = 0;
   }
 
-  void step(const float* observations, float* actions) override {
+  void step(const float* observations, float* outputs) override {
     const Topology& t = spec_.topology;
     const int C = spec_.channels, K = t.fan_in, S = t.synapses(), N = t.neurons;
     const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
@@ -104,9 +107,12 @@ class FastNetworkRunner final : public ModelRunner {
       neurons_.step(fill_noise() ? noise_.data() : nullptr);
     }
     for (int i = 0; i < count_; ++i) {
-      for (int k = 0; k < t.outputs; ++k) actions[size_t(i) * t.outputs + k] = neurons_.output(i * N + N - t.outputs + k)[0];
+      for (int k = 0; k < t.outputs; ++k) outputs[size_t(i) * t.outputs + k] = neurons_.output(i * N + N - t.outputs + k)[0];
     }
   }
+
+  int output_count() const override { return spec_.topology.outputs; }
+  int lifetimes() const override { return count_; }
 
  private:
   bool times_stages() const override { return true; }

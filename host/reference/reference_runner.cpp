@@ -1,5 +1,6 @@
 // The reference backend's runner: each lifetime stepped alone with scalar loops.
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "reference/reference.hpp"
@@ -26,6 +27,10 @@ class ReferenceRunner final : public ModelRunner {
   }
 
   void reset(const float* theta, uint32_t member_id, const LifetimeSet& set, int first, int count) override {
+    if (count > capacity_) {
+      throw Error("reference runner: " + std::to_string(count) + " lifetimes; it was made for " +
+                  std::to_string(capacity_));
+    }
     theta_ = theta;
     member_ = member_id;
     set_ = set;
@@ -35,7 +40,7 @@ class ReferenceRunner final : public ModelRunner {
     std::fill(state_.begin(), state_.end(), 0.0f);
   }
 
-  void step(const float* observations, float* actions) override {
+  void step(const float* observations, float* outputs) override {
     const ObservationShape cap = model_.observation_capacity();
     const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
     const int A = model_.action_count();
@@ -45,13 +50,16 @@ class ReferenceRunner final : public ModelRunner {
         const CellLayout l = cell_layout(model_.cell);
         float* state = &state_[size_t(i) * l.state_size];
         reference::cell_step(model_.cell, theta_, input_.data(), nullptr, state);
-        for (int k = 0; k < A; ++k) actions[size_t(i) * A + k] = state[l.o + k];
+        for (int k = 0; k < A; ++k) outputs[size_t(i) * A + k] = state[l.o + k];
       } else {
-        network_step(i, actions + size_t(i) * A);
+        network_step(i, outputs + size_t(i) * A);
       }
     }
     tick_ += model_.kind == ModelSpec::Kind::cell ? 1 : model_.network.ticks_per_step;
   }
+
+  int output_count() const override { return model_.action_count(); }
+  int lifetimes() const override { return count_; }
 
   bool read_state(int i, ModelState& out) const override {
     if (i < 0 || i >= count_) return false;
@@ -89,7 +97,7 @@ class ReferenceRunner final : public ModelRunner {
   }
 
  private:
-  void network_step(int i, float* actions) {
+  void network_step(int i, float* outputs) {
     const NetworkSpec& net = model_.network;
     const Topology& t = net.topology;
     float* syn_state = &state_[size_t(i) * (syn_state_size_ + neu_state_size_)];
@@ -106,7 +114,7 @@ class ReferenceRunner final : public ModelRunner {
     }
     // Read-out: channel 0 of the last `outputs` neurons.
     for (int k = 0; k < t.outputs; ++k) {
-      actions[k] = neu_state[size_t(t.neurons - t.outputs + k) * neu_l.state_size + neu_l.o];
+      outputs[k] = neu_state[size_t(t.neurons - t.outputs + k) * neu_l.state_size + neu_l.o];
     }
   }
 

@@ -37,6 +37,15 @@ void es_noise(uint64_t seed, uint64_t generation, uint32_t pair, size_t first, s
 /// Local member m's parameters (centre when the population is centre-only).
 void member_params(const Population& pop, int m, float* out);
 
+/// Every backend's first check: a population whose members have another
+/// parameter count than the model's is refused, naming both.
+inline void check_param_count(const Population& pop, size_t model_params) {
+  if (pop.param_count != model_params) {
+    throw Error("population has " + std::to_string(pop.param_count) + " parameters, the model " +
+                std::to_string(model_params));
+  }
+}
+
 class Evaluator {
  public:
   virtual ~Evaluator() = default;

@@ -22,8 +22,9 @@ struct ModelSpec {
   NetworkSpec network;  // when kind == network
 
   size_t param_count() const;
-  /// Outputs handed to the task each step: O of the cell, or channel 0 of each
-  /// read-out neuron.
+  /// Outputs the model gives each step, per lifetime: the O channels of the cell,
+  /// or channel 0 of each read-out neuron. A task acts on the first
+  /// Task::action_count() of them: a single-unit task on channel 0 of the cell.
   int action_count() const;
   /// Sources and channels the model can take; a task's shape must fit within it.
   ObservationShape observation_capacity() const;

@@ -28,7 +28,7 @@ class Environment {
   virtual void reset(const LifetimeSet& set, int first, int count) = 0;
   /// Observations of step `step`: [count x sources x channels], row-major.
   virtual void observe(int step, float* observations) = 0;
-  /// Apply actions [count x action_count] of step `step` and score them.
+  /// Apply actions [count x Task::action_count()] of step `step` and score them.
   virtual void act(int step, const float* actions) = 0;
   /// Fitness of each started lifetime after the last step.
   virtual void fitness(float* out) const = 0;
@@ -42,6 +42,7 @@ class Task {
   virtual std::string name() const = 0;
   virtual int steps() const = 0;  // environment steps per lifetime
   virtual ObservationShape observation_shape() const = 0;
+  /// Actions per lifetime and step: the first this many of the model's outputs.
   virtual int action_count() const = 0;
   virtual std::unique_ptr<Environment> make_environment(int capacity) const = 0;
 };

@@ -2,9 +2,10 @@
 # The GPU checks in one go, for a lent H100/H200; RESULTS.md records what it prints.
 #
 #   here (no GPU needed):   benchmarks/device_check.sh --prepare
-#       builds for sm_90 and bundles the binaries with the shared libraries a
-#       bare GPU image may lack (yaml-cpp, cudart, this compiler's libstdc++; glibc >= 2.34
-#       is assumed; cuBLAS is taken from the image's CUDA 13) into device-bundle/ (git-ignored)
+#       builds for sm_90 (in build-device/, host code for any x86-64-v2 CPU) and
+#       bundles the binaries with the shared libraries a bare GPU image may lack
+#       (yaml-cpp, cudart, this compiler's libstdc++; glibc >= 2.34 is assumed;
+#       cuBLAS is taken from the image's CUDA 13) into device-bundle/ (git-ignored)
 #   there (carry device-bundle):   benchmarks/device_check.sh tests|speed|all [stdp minutes, default 1.5]
 #                                  benchmarks/device_check.sh maze [evolve minutes, default 6]
 #
@@ -29,10 +30,17 @@ cd "$(dirname "$0")/.."
 bundle=device-bundle
 
 if [ "${1:-}" = "--prepare" ]; then
-  cmake -S . -B build -DENU_CUDA_ARCHITECTURES=90 >/dev/null &&
-    cmake --build build -j"$(nproc)" --target enu enu_gpu_tests || exit 1
+  # The bundle runs on another machine's CPU, where this one's -march=native
+  # instructions may not exist (SIGILL): host code for x86-64-v2 instead (SSE4.2,
+  # every x86-64 server since 2009; SSE4.1 keeps the fast exp's floor one
+  # instruction). -Wno-psabi: GCC's note that 8-wide vectors pass differently
+  # without AVX is moot for the file-local helpers it names. Its own build
+  # folder, so that build/ keeps -march=native.
+  cmake -S . -B build-device -DENU_CUDA_ARCHITECTURES=90 -DENU_NATIVE=OFF \
+    -DCMAKE_CXX_FLAGS="-march=x86-64-v2 -Wno-psabi" >/dev/null &&
+    cmake --build build-device -j"$(nproc)" --target enu enu_gpu_tests || exit 1
   rm -rf "$bundle" && mkdir -p "$bundle/bin" "$bundle/lib"
-  cp build/host/cli/enu build/tests/enu_gpu_tests "$bundle/bin/"
+  cp build-device/host/cli/enu build-device/tests/enu_gpu_tests "$bundle/bin/"
   for lib in $(ldd "$bundle"/bin/* | awk '/=> \// {print $3}' | sort -u); do
     case $(basename "$lib") in
       # The C library and the driver are the machine's; cuBLAS (hundreds of MiB)

@@ -258,8 +258,8 @@ size_t equal_count(const std::vector<float>& a, const std::vector<float>& b) {
 // A different pair, generation or seed gives an unrelated stream (no element
 // in common position among 256).
 TEST(EsNoise, DifferentPairGenerationSeedGiveDifferentStreams) {
-  const size_t n = 256;
-  auto draw = [n](uint64_t seed, uint64_t generation, uint32_t pair) {
+  constexpr size_t n = 256;
+  auto draw = [](uint64_t seed, uint64_t generation, uint32_t pair) {
     std::vector<float> v(n);
     es_noise(seed, generation, pair, 0, n, v.data());
     return v;

@@ -24,20 +24,23 @@ int current_device() {
   return device;
 }
 
-void check_cell(const CellSpec& cell, const char* role) {
-  if (cell.memory > kMaxMemory) {
-    throw Error(std::string("CUDA backend: the ") + role + " cell has memory " + std::to_string(cell.memory) +
-                "; the fused kernels take at most " + std::to_string(kMaxMemory));
-  }
+// Why the fused kernels cannot take a cell or a block's shared memory, or "" when they can.
+std::string cell_limit(const CellSpec& cell, const char* role) {
+  if (cell.memory <= kMaxMemory) return "";
+  return std::string("the ") + role + " cell has memory " + std::to_string(cell.memory) +
+         "; the fused kernels take at most " + std::to_string(kMaxMemory);
 }
 
-void check_shared(size_t bytes, const std::string& what) {
+std::string shared_limit(size_t bytes, const std::string& what) {
   int limit = 0;
   ENU_CUDA_CHECK(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, current_device()));
-  if (bytes > size_t(limit)) {
-    throw Error("CUDA backend: " + what + " needs " + std::to_string(bytes / 1024) + " KiB of shared memory per block; " +
-                "this device gives at most " + std::to_string(limit / 1024) + " KiB");
-  }
+  if (bytes <= size_t(limit)) return "";
+  return what + " needs " + std::to_string(bytes / 1024) + " KiB of shared memory per block; " +
+         "this device gives at most " + std::to_string(limit / 1024) + " KiB";
+}
+
+void require(const std::string& limit) {
+  if (!limit.empty()) throw Error("CUDA backend: " + limit);
 }
 
 /// Throws, saying how much is needed, when `bytes` (of which `held` are already
@@ -99,8 +102,6 @@ cuda::DeviceNetwork device_network(const NetworkSpec& spec, DeviceBuffer<int>& p
   net.ticks_per_step = spec.ticks_per_step;
   net.output_noise = spec.output_noise;
   net.neuron_offset = spec.neuron_offset();
-  check_cell(net.synapse, "synapse");
-  check_cell(net.neuron, "neuron");
   pre.upload(spec.topology.pre.data(), spec.topology.pre.size(), stream);
   net.pre = pre.data();
   return net;
@@ -116,12 +117,12 @@ class DeviceModel {
     const std::string name = task.kind == cuda::DeviceTask::Kind::maze ? "the maze task" : "this task";
     if (!is_network()) {
       if (task.kind == cuda::DeviceTask::Kind::maze) throw Error("--backend cuda: " + name + " takes a network");
-      check_cell(model.cell, "single");
+      require(cell_limit(model.cell, "single"));
       if (model.cell.inputs < task.shape.channels) {
         throw Error("--backend cuda: the cell has " + std::to_string(model.cell.inputs) + " inputs, " + name +
                     " needs " + std::to_string(task.shape.channels));
       }
-      check_shared(cuda::single_unit_shared_bytes(model.cell), "a member's parameters and lifetime scratch");
+      require(shared_limit(cuda::single_unit_shared_bytes(model.cell), "a member's parameters and lifetime scratch"));
       return;
     }
     if (task.kind != cuda::DeviceTask::Kind::maze && task.kind != cuda::DeviceTask::Kind::replay) {
@@ -133,18 +134,25 @@ class DeviceModel {
                   std::to_string(net_.channels) + " channels; " + name + " gives " +
                   std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
     }
+    // The fused kernel when it takes the network (and, for auto, the network is
+    // small enough to be faster there); the layered path, which has neither
+    // limit, otherwise.
+    std::string fused_limit = cell_limit(net_.synapse, "synapse");
+    if (fused_limit.empty()) fused_limit = cell_limit(net_.neuron, "neuron");
+    if (fused_limit.empty()) {
+      fused_limit = shared_limit(
+          cuda::network_shared_bytes(net_, model.param_count(), task.shape.sources * task.shape.channels),
+          "a member's parameters and the network's signals");
+    }
+    if (options.path == CudaPath::fused) require(fused_limit);
     const bool layered = options.path == CudaPath::layered ||
                          (options.path == CudaPath::automatic &&
-                          model.network.topology.synapses() > cuda::kLayeredFromSynapses);
-    if (layered) {
-      layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
-      return;
-    }
-    check_shared(cuda::network_shared_bytes(net_, model.param_count(), task.shape.sources * task.shape.channels),
-                 "a member's parameters and the network's signals");
+                          (!fused_limit.empty() || model.network.topology.synapses() > cuda::kLayeredFromSynapses));
+    if (layered) layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
   }
 
   bool is_network() const { return model_.kind == ModelSpec::Kind::network; }
+  size_t param_count() const { return model_.param_count(); }
   std::string path() const { return !is_network() ? "" : (layered_ ? " layered" : " fused"); }
 
   void launch(const Population& pop, const LifetimeSet& lifetimes, const cuda::DeviceTask& task,
@@ -190,6 +198,7 @@ class CudaEvaluator final : public Evaluator {
   std::string name() const override { return "cuda" + device_.path(); }
 
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
+    check_param_count(pop, device_.param_count());
     const size_t results = size_t(pop.size) * lifetimes.count;
     check_free((pop.param_count + results) * sizeof(float), (centre_.size() + fitness_.size()) * sizeof(float),
                [&] { return population_text(pop, lifetimes); });

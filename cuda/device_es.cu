@@ -16,6 +16,7 @@
 #include "enu/cuda_backend.hpp"
 #include "enu/philox.hpp"
 #include "enu/strategy.hpp"
+#include "kernel_syntax.cuh"
 
 namespace enu {
 namespace {
@@ -31,8 +32,8 @@ constexpr size_t kNoiseChunkBytes = size_t(256) << 20;  // noise of at most this
 __global__ void weights_kernel(const double* sorted, const int* order, int P, bool pareto, double exponent,
                                double* weights, float* coefficients) {
   using Reduce = cub::BlockReduce<double, kWeightThreads>;
-  __shared__ typename Reduce::TempStorage scratch;
-  __shared__ double norm;
+  ENU_SHARED(typename Reduce::TempStorage, scratch);
+  ENU_SHARED(double, norm);
   double partial = 0.0;
   for (int j = threadIdx.x; j < P; j += blockDim.x) {
     const double key = sorted[j];
@@ -132,9 +133,9 @@ class CudaUpdater final : public EsUpdater {
                                                    members_.data(), order_.data(), P, 0, 64, stream_));
     weights_.resize(size_t(P));
     coefficients_.resize(size_t(std::max(pairs, 1)));
-    weights_kernel<<<1, kWeightThreads, 0, stream_>>>(sorted_.data(), order_.data(), P,
-                                                      config.shaping == Shaping::pareto, config.pareto_exponent,
-                                                      weights_.data(), coefficients_.data());
+    ENU_LAUNCH(weights_kernel, 1, kWeightThreads, 0, stream_)(
+        sorted_.data(), order_.data(), P, config.shaping == Shaping::pareto, config.pareto_exponent, weights_.data(),
+        coefficients_.data());
     ENU_CUDA_CHECK_LAUNCH();
 
     // direction = sigma * sum_p c_p eps_p, a chunk of pairs per GEMV.
@@ -145,8 +146,8 @@ class CudaUpdater final : public EsUpdater {
     const float one = 1.0f;
     for (int first = 0; first < pairs; first += chunk) {
       const int count = std::min(chunk, pairs - first);
-      noise_kernel<<<grid_for(size_t(count) * ((D + 3) / 4), 256), 256, 0, stream_>>>(seed, generation, first, count,
-                                                                                       D, noise_.data());
+      ENU_LAUNCH(noise_kernel, grid_for(size_t(count) * ((D + 3) / 4), 256), 256, 0, stream_)(
+          seed, generation, first, count, D, noise_.data());
       ENU_CUDA_CHECK_LAUNCH();
       // Column-major D x count with leading dimension D is the row-major [count x D] noise.
       ENU_CUBLAS_CHECK(cublasSgemv(blas_, CUBLAS_OP_N, int(D), count, &sigma, noise_.data(), int(D),
@@ -165,8 +166,8 @@ class CudaUpdater final : public EsUpdater {
     theta_.upload(state.theta.data(), D, stream_);
     moment1_.upload(state.moment1.data(), D, stream_);
     if (adam) moment2_.upload(state.moment2.data(), D, stream_);
-    optimizer_kernel<<<grid_for(D, 256), 256, 0, stream_>>>(args, direction_.data(), D, theta_.data(),
-                                                            moment1_.data(), adam ? moment2_.data() : nullptr);
+    ENU_LAUNCH(optimizer_kernel, grid_for(D, 256), 256, 0, stream_)(
+        args, direction_.data(), D, theta_.data(), moment1_.data(), adam ? moment2_.data() : nullptr);
     ENU_CUDA_CHECK_LAUNCH();
     theta_.download(state.theta.data(), D, stream_);
     moment1_.download(state.moment1.data(), D, stream_);

@@ -6,6 +6,7 @@
 
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
+#include "kernel_syntax.cuh"
 
 namespace enu {
 
@@ -18,6 +19,14 @@ int cuda_device_count(std::string* reason) {
   }
   if (count == 0 && reason) *reason = "no CUDA device present";
   return count;
+}
+
+bool cuda_is_emulation() {
+#if defined(ENU_CUDA_EMULATION)
+  return true;
+#else
+  return false;
+#endif
 }
 
 void cuda_use_device(int index) {
@@ -69,7 +78,7 @@ double cuda_peak_gflops() {
   float best_ms = 0.0f;
   for (int trial = 0; trial < 6; ++trial) {  // the first is a warm-up (clocks ramp, module loads)
     ENU_CUDA_CHECK(cudaEventRecord(start));
-    fma_chains_kernel<<<blocks, kThreads>>>(kIterations, 0.999999f, 1e-6f, sink.data());
+    ENU_LAUNCH(fma_chains_kernel, blocks, kThreads, 0, 0)(kIterations, 0.999999f, 1e-6f, sink.data());
     ENU_CUDA_CHECK_LAUNCH();
     ENU_CUDA_CHECK(cudaEventRecord(stop));
     ENU_CUDA_CHECK(cudaEventSynchronize(stop));

@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <string>
 
+#include "cell_maths.cuh"
 #include "enu/network.hpp"
+#include "kernel_syntax.cuh"
 #include "kernel_tasks.cuh"
 #include "member_theta.cuh"
 
@@ -27,14 +29,13 @@ int blocks_for(size_t work) { return int(std::min<size_t>((work + kThreads - 1) 
 
 #define ENU_GRID_STRIDE(i, n) for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
 
-__device__ __forceinline__ float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
-
 // ---- parameters and state ---------------------------------------------------------
 
+/// Grid: x a member of the chunk (y and z stop at 65,535), y a share of its parameters.
 __global__ void member_theta_kernel(Population pop, int first, float* theta_all) {
-  const int local = blockIdx.y;
+  const int local = blockIdx.x;
   build_member_theta(pop, first + local, theta_all + size_t(local) * pop.param_count,
-                     blockIdx.x * size_t(blockDim.x) + threadIdx.x, size_t(gridDim.x) * blockDim.x);
+                     blockIdx.y * size_t(blockDim.x) + threadIdx.x, size_t(gridDim.y) * blockDim.x);
 }
 
 /// Zero state; the constant 1 closing every [h ; 1] row.
@@ -122,7 +123,7 @@ __global__ void readout_kernel(size_t rows, int O, float gain, ReadoutNoise nois
                     O, n, c / 4, draws);
       eps = noise.std * draws[c % 4];
     }
-    out[i] = fminf(fmaxf(gain * (out[i] + eps), 0.0f), 1.0f);
+    out[i] = clamp01(gain * (out[i] + eps));
   }
 }
 
@@ -221,12 +222,12 @@ __global__ void task_fitness_kernel(int lifetimes_in_chunk, const Task* tasks, f
 
 // ---- CellRows ------------------------------------------------------------------------
 
-void CellRows::init(const CellSpec& cell) {
-  spec = cell;
-  layout = cell_layout(cell);
+void CellRows::init(const CellSpec& kind) {
+  spec = kind;
+  layout = cell_layout(kind);
   gate_ld = layout.gate_inputs + 1;
-  gates_ld = layout.gate_chunks * cell.memory;
-  hidden_ld = cell.memory + 1;
+  gates_ld = layout.gate_chunks * kind.memory;
+  hidden_ld = kind.memory + 1;
 }
 
 size_t CellRows::floats_per_row() const {
@@ -283,25 +284,24 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
   const bool steep = c.spec.kind != CellKind::gru;
   const float gain = steep ? 3.0f : 1.0f;
 
-  gate_input_tail_kernel<<<blocks_for(rows * (F + M + 1)), kThreads, 0, stream>>>(
+  ENU_LAUNCH(gate_input_tail_kernel, blocks_for(rows * (F + M + 1)), kThreads, 0, stream)(
       rows, I, F, M, c.gate_ld, O, c.hidden_ld, c.out.data(), c.hidden.data(), c.gate_in.data());
   ENU_CUDA_CHECK_LAUNCH();
   gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_gate, c.gates_ld, c.gates.data(), c.gates_ld, members,
        rows_per_member, c.gate_ld);
   if (c.spec.kind == CellKind::lstm) {
     gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_cand, M, c.cand.data(), M, members, rows_per_member, c.gate_ld);
-    lstm_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, M, c.gates_ld, c.hidden_ld, c.gates.data(),
-                                                               c.cand.data(), c.cell.data(), c.hidden.data());
+    ENU_LAUNCH(lstm_kernel, blocks_for(rows * M), kThreads, 0, stream)(
+        rows, M, c.gates_ld, c.hidden_ld, c.gates.data(), c.cand.data(), c.cell.data(), c.hidden.data());
     ENU_CUDA_CHECK_LAUNCH();
   } else {
-    reset_update_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, I, F, M, gain, steep ? 1.0f : 0.0f,
-                                                                       c.gate_ld, c.gates_ld, c.hidden_ld,
-                                                                       c.hidden.data(), c.gates.data(),
-                                                                       c.gate_in.data());
+    ENU_LAUNCH(reset_update_kernel, blocks_for(rows * M), kThreads, 0, stream)(
+        rows, I, F, M, gain, steep ? 1.0f : 0.0f, c.gate_ld, c.gates_ld, c.hidden_ld, c.hidden.data(), c.gates.data(),
+        c.gate_in.data());
     ENU_CUDA_CHECK_LAUNCH();
     gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_cand, M, c.cand.data(), M, members, rows_per_member, c.gate_ld);
-    blend_kernel<<<blocks_for(rows * M), kThreads, 0, stream>>>(rows, M, gain, c.gates_ld, c.hidden_ld, c.gates.data(),
-                                                                c.cand.data(), c.hidden.data());
+    ENU_LAUNCH(blend_kernel, blocks_for(rows * M), kThreads, 0, stream)(
+        rows, M, gain, c.gates_ld, c.hidden_ld, c.gates.data(), c.cand.data(), c.hidden.data());
     ENU_CUDA_CHECK_LAUNCH();
   }
   gemm(c.hidden.data(), c.hidden_ld, theta_offset + l.w_out, O, c.out.data(), O, members, rows_per_member, M + 1);
@@ -317,8 +317,8 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
     readout.generation = uint32_t(lifetimes.generation);
     readout.tick = tick;
   }
-  readout_kernel<<<blocks_for(rows * O), kThreads, 0, stream>>>(rows, O, c.spec.spiking ? 1000.0f : 1.0f, readout,
-                                                                c.out.data());
+  ENU_LAUNCH(readout_kernel, blocks_for(rows * O), kThreads, 0, stream)(
+      rows, O, c.spec.spiking ? 1000.0f : 1.0f, readout, c.out.data());
   ENU_CUDA_CHECK_LAUNCH();
 }
 
@@ -344,8 +344,8 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
     const int count = members * E;  // lifetimes in this chunk
     const size_t syn_rows = size_t(count) * S, neu_rows = size_t(count) * N;
 
-    member_theta_kernel<<<dim3(unsigned(std::min<size_t>((param_count_ / 4 + kThreads) / kThreads, 64)), members),
-                          kThreads, 0, stream>>>(pop, first, theta_.data());
+    const unsigned theta_blocks = unsigned(std::min<size_t>((param_count_ / 4 + kThreads) / kThreads, 64));
+    ENU_LAUNCH(member_theta_kernel, dim3(members, theta_blocks), kThreads, 0, stream)(pop, first, theta_.data());
     ENU_CUDA_CHECK_LAUNCH();
     for (CellRows* rows : {&synapses_, &neurons_}) {
       const size_t n = rows == &synapses_ ? syn_rows : neu_rows;
@@ -353,11 +353,12 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
       if (rows->spec.kind == CellKind::lstm) {
         ENU_CUDA_CHECK(cudaMemsetAsync(rows->cell.data(), 0, n * rows->spec.memory * sizeof(float), stream));
       }
-      reset_rows_kernel<<<blocks_for(n * rows->hidden_ld), kThreads, 0, stream>>>(n, rows->spec.memory,
-                                                                                 rows->hidden_ld, rows->hidden.data());
+      ENU_LAUNCH(reset_rows_kernel, blocks_for(n * rows->hidden_ld), kThreads, 0, stream)(
+          n, rows->spec.memory, rows->hidden_ld, rows->hidden.data());
       ENU_CUDA_CHECK_LAUNCH();
     }
-    task_start_kernel<<<blocks_for(count), kThreads, 0, stream>>>(task, lifetimes, count, first == 0, tasks);
+    ENU_LAUNCH(task_start_kernel<Task>, blocks_for(count), kThreads, 0, stream)(
+        task, lifetimes, count, first == 0, tasks);
     ENU_CUDA_CHECK_LAUNCH();
 
     const SegmentStart starts{net_.fan_in};
@@ -372,29 +373,30 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
     scratch_.resize(scratch_bytes);
 
     for (int step = 0; step < steps; ++step) {
-      task_observe_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, step, shape, net_.inputs, C, tasks,
-                                                                      sensory_.data());
+      ENU_LAUNCH(task_observe_kernel<Task>, blocks_for(count), kThreads, 0, stream)(
+          count, step, shape, net_.inputs, C, tasks, sensory_.data());
       ENU_CUDA_CHECK_LAUNCH();
       for (int tick = 0; tick < net_.ticks_per_step; ++tick) {
         const uint32_t global_tick = uint32_t(step * net_.ticks_per_step + tick);
-        gather_kernel<<<blocks_for(syn_rows * 2 * C), kThreads, 0, stream>>>(
+        ENU_LAUNCH(gather_kernel, blocks_for(syn_rows * 2 * C), kThreads, 0, stream)(
             size_t(count), net_, sensory_.data(), neurons_.out.data(), neurons_.spec.outputs, synapses_.gate_ld,
             synapses_.gate_in.data());
         ENU_CUDA_CHECK_LAUNCH();
         cell_step(synapses_, 0, members, E * S, false, pop, first, lifetimes, global_tick, stream);
         ENU_CUDA_CHECK(cub::DeviceSegmentedReduce::Sum(scratch_.data(), scratch_bytes, synapse_outputs, sums_.data(),
                                                        segments, begin_offsets, end_offsets, stream));
-        neuron_input_kernel<<<blocks_for(neu_rows * neurons_.spec.inputs), kThreads, 0, stream>>>(
+        ENU_LAUNCH(neuron_input_kernel, blocks_for(neu_rows * neurons_.spec.inputs), kThreads, 0, stream)(
             neu_rows, C, neurons_.spec.inputs, 1.0f / float(net_.fan_in), sums_.data(), neurons_.gate_ld,
             neurons_.gate_in.data());
         ENU_CUDA_CHECK_LAUNCH();
         cell_step(neurons_, net_.neuron_offset, members, E * N, true, pop, first, lifetimes, global_tick, stream);
       }
-      task_act_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, step, N, net_.outputs, neurons_.out.data(),
-                                                                  neurons_.spec.outputs, tasks, readout_.data());
+      ENU_LAUNCH(task_act_kernel<Task>, blocks_for(count), kThreads, 0, stream)(
+          count, step, N, net_.outputs, neurons_.out.data(), neurons_.spec.outputs, tasks, readout_.data());
       ENU_CUDA_CHECK_LAUNCH();
     }
-    task_fitness_kernel<<<blocks_for(count), kThreads, 0, stream>>>(count, tasks, fitness + size_t(first) * E);
+    ENU_LAUNCH(task_fitness_kernel<Task>, blocks_for(count), kThreads, 0, stream)(
+        count, tasks, fitness + size_t(first) * E);
     ENU_CUDA_CHECK_LAUNCH();
   }
 }

@@ -23,7 +23,7 @@ struct CellRows {
   int gate_ld = 0, gates_ld = 0, hidden_ld = 0;
   DeviceBuffer<float> gate_in, gates, cand, hidden, cell, out;
 
-  void init(const CellSpec& cell);
+  void init(const CellSpec& kind);
   /// Floats one row needs.
   size_t floats_per_row() const;
   void resize(size_t rows);

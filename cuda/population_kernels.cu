@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "cell_maths.cuh"
 #include "cuda_check.cuh"
 #include "enu/network.hpp"
+#include "kernel_syntax.cuh"
 #include "kernel_tasks.cuh"
 #include "member_theta.cuh"
 
@@ -24,12 +26,11 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kSingleUnitWarpsPerBlock = 8;  // lifetimes per block for single units
 constexpr int kNetworkWarpsPerBlock = 8;
+constexpr size_t kMaxGridX = 2147483647;  // gridDim.x on every card since sm_30
 
 __host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
 
 // ---- one cell step by one warp -------------------------------------------------------
-
-__device__ __forceinline__ float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 /// gate_in: this warp's U+1 floats in shared memory, whose first I entries hold
 /// the input; state: [h | c | o] of the instance; noise: O values or null.
@@ -112,12 +113,16 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
   for (int j = lane; j < O; j += kWarp) {
     float acc = w_out[size_t(M) * O + j];
     for (int m = 0; m < M; ++m) acc += state[l.h + m] * w_out[size_t(m) * O + j];
-    state[l.o + j] = fminf(fmaxf(out_gain * (acc + (noise ? noise[j] : 0.0f)), 0.0f), 1.0f);
+    state[l.o + j] = clamp01(out_gain * (acc + (noise ? noise[j] : 0.0f)));
   }
   __syncwarp();
 }
 
 // ---- single units: one warp per lifetime -------------------------------------------
+
+__host__ __device__ int single_unit_blocks_per_member(int lifetimes) {
+  return (lifetimes + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock;
+}
 
 struct SingleUnitLayout {
   size_t theta, gate_in, state, per_warp;  // floats
@@ -133,15 +138,16 @@ struct SingleUnitLayout {
 template <class Task, int CellsPerLane>
 __global__ void single_unit_kernel(CellSpec cell, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                    float* __restrict__ fitness) {
-  extern __shared__ float shared[];
+  ENU_DYNAMIC_SHARED(float, shared);
   const SingleUnitLayout layout(cell);
-  const int member = blockIdx.y;
+  const int blocks_per_member = single_unit_blocks_per_member(lifetimes.count);
+  const int member = int(blockIdx.x / blocks_per_member);
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   float* theta = shared;
   build_member_theta(pop, member, theta, threadIdx.x, blockDim.x);
   __syncthreads();  // the last block-wide barrier: warps may finish on their own below
 
-  const int lifetime = blockIdx.x * (blockDim.x / kWarp) + warp;
+  const int lifetime = int(blockIdx.x % blocks_per_member) * (blockDim.x / kWarp) + warp;
   if (lifetime >= lifetimes.count) return;
   float* gate_in = shared + layout.theta + warp * layout.per_warp;
   float* state = gate_in + layout.gate_in;
@@ -185,10 +191,10 @@ __host__ __device__ size_t state_floats(const DeviceNetwork& net) {
 template <class Task, int CellsPerLane>
 __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet lifetimes, Task task, int steps,
                                ObservationShape shape, float* __restrict__ state_all, float* __restrict__ fitness) {
-  extern __shared__ float shared[];
+  ENU_DYNAMIC_SHARED(float, shared);
   const int C = net.channels, K = net.fan_in, S = net.neurons * K, N = net.neurons;
   const NetworkLayout layout(net, pop.param_count, shape.sources * shape.channels);
-  const int lifetime = blockIdx.x, member = blockIdx.y;
+  const int lifetime = int(blockIdx.x % lifetimes.count), member = int(blockIdx.x / lifetimes.count);
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
   const CellLayout syn_l = cell_layout(net.synapse), neu_l = cell_layout(net.neuron);
 
@@ -267,6 +273,17 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
   if (threadIdx.x == 0) fitness[size_t(member) * lifetimes.count + lifetime] = task.fitness();
 }
 
+/// A member-major one-dimensional grid of `per_member` blocks a member: gridDim.y
+/// and z stop at 65,535 (a population is often larger), x at 2^31 - 1.
+dim3 member_major_grid(const Population& pop, int per_member) {
+  const size_t blocks = size_t(pop.size) * size_t(per_member);
+  if (blocks > kMaxGridX) {
+    throw Error("CUDA backend: " + std::to_string(pop.size) + " members need " + std::to_string(blocks) +
+                " blocks of the fused kernel; a launch takes at most " + std::to_string(kMaxGridX));
+  }
+  return dim3(unsigned(blocks));
+}
+
 /// Calls launch(lanes) with lanes::value the memory cells per lane (1, 2 or 4)
 /// that cover `memory` (<= 128, checked by the evaluator).
 template <class Launch>
@@ -292,14 +309,16 @@ size_t network_state_floats(const DeviceNetwork& net) { return state_floats(net)
 void launch_single_unit(const CellSpec& cell, const Population& pop, const LifetimeSet& lifetimes,
                         const DeviceTask& task, float* fitness, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
-  const dim3 grid((lifetimes.count + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock, pop.size);
+  const dim3 grid = member_major_grid(pop, single_unit_blocks_per_member(lifetimes.count));
   const size_t shared = single_unit_shared_bytes(cell);
   with_single_unit_task(task, cell.outputs, [&](auto kernel_task) {
     with_cells_per_lane(cell.memory, [&](auto lanes) {
-      auto* kernel = &single_unit_kernel<decltype(kernel_task), decltype(lanes)::value>;
-      ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
-      kernel<<<grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream>>>(cell, pop, lifetimes, kernel_task,
-                                                                        task.steps, fitness);
+      using Task = decltype(kernel_task);
+      constexpr int kLanes = decltype(lanes)::value;
+      ENU_CUDA_CHECK(cudaFuncSetAttribute(single_unit_kernel<Task, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          int(shared)));
+      ENU_LAUNCH((single_unit_kernel<Task, kLanes>), grid, kSingleUnitWarpsPerBlock * kWarp, shared, stream)(
+          cell, pop, lifetimes, kernel_task, task.steps, fitness);
       ENU_CUDA_CHECK_LAUNCH();
     });
   });
@@ -308,14 +327,16 @@ void launch_single_unit(const CellSpec& cell, const Population& pop, const Lifet
 void launch_network(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
                     const DeviceTask& task, float* state, float* fitness, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
-  const dim3 grid(lifetimes.count, pop.size);
+  const dim3 grid = member_major_grid(pop, lifetimes.count);
   const size_t shared = network_shared_bytes(net, pop.param_count, task.shape.sources * task.shape.channels);
   with_network_task(task, net.outputs, [&](auto kernel_task) {
     with_cells_per_lane(std::max(net.synapse.memory, net.neuron.memory), [&](auto lanes) {
-      auto* kernel = &network_kernel<decltype(kernel_task), decltype(lanes)::value>;
-      ENU_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
-      kernel<<<grid, kNetworkWarpsPerBlock * kWarp, shared, stream>>>(net, pop, lifetimes, kernel_task, task.steps,
-                                                                     task.shape, state, fitness);
+      using Task = decltype(kernel_task);
+      constexpr int kLanes = decltype(lanes)::value;
+      ENU_CUDA_CHECK(cudaFuncSetAttribute(network_kernel<Task, kLanes>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          int(shared)));
+      ENU_LAUNCH((network_kernel<Task, kLanes>), grid, kNetworkWarpsPerBlock * kWarp, shared, stream)(
+          net, pop, lifetimes, kernel_task, task.steps, task.shape, state, fitness);
       ENU_CUDA_CHECK_LAUNCH();
     });
   });

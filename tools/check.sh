@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the release build (with CUDA when nvcc
-# is there; GPU tests skip without a device) and a build with AddressSanitizer
-# and UndefinedBehaviorSanitizer. Usage: tools/check.sh [--no-sanitizers]
+# is there; GPU tests skip without a device), then the check build: clang with
+# AddressSanitizer and UndefinedBehaviorSanitizer, the CUDA backend on its CPU
+# emulation (cuda/emulation), the whole suite, and the gpu tests once more under
+# a second schedule of the emulated threads. Usage: tools/check.sh [--no-sanitizers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -11,8 +13,11 @@ cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 
 if [ "${1:-}" != "--no-sanitizers" ]; then
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENU_SANITIZE=address,undefined \
-        -DENU_WITH_CUDA=OFF -DENU_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build build-asan -j"$jobs" --target enu_tests enu
-  (cd build-asan && ctest --output-on-failure -j"$jobs")
+  cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DENU_SANITIZE=address,undefined -DENU_CUDA_EMULATION=ON -DENU_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build build-asan -j"$jobs" --target enu_tests enu enu_gpu_tests enu_emulation_tests
+  (cd build-asan && ENU_EMULATION_SCHEDULE=in_order ctest --output-on-failure -j"$jobs")
+  # Not the test of 65,537 members (17 million emulated threads a launch) a second time.
+  (cd build-asan && ENU_EMULATION_SCHEDULE=reversed ctest --output-on-failure -j"$jobs" -L gpu \
+     -E PopulationsAboveGridDimY)
 fi

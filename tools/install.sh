@@ -3,8 +3,11 @@
 # the python3 on PATH is not Debian's). Safe to run again: installs only what is missing.
 set -euo pipefail
 
+# clang, its sanitizer runtimes, llvm-symbolizer and Boost.Context: the check
+# build that runs the CUDA kernels on the CPU emulation (cuda/emulation).
 packages=(cmake g++ make libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          python3 python3-numpy python3-matplotlib python3-yaml openmpi-bin libopenmpi-dev)
+          python3 python3-numpy python3-matplotlib python3-yaml openmpi-bin libopenmpi-dev
+          clang libclang-rt-dev llvm libboost-context-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

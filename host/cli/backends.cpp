@@ -20,6 +20,15 @@ std::string cuda_unavailable() {
 #endif
 }
 
+// Why `auto` leaves CUDA out, or "" when it takes it.
+std::string cuda_not_automatic() {
+  const std::string why = cuda_unavailable();
+#if defined(ENU_HAVE_CUDA)
+  if (why.empty() && cuda_is_emulation()) return "the CUDA device is the CPU emulation (use --backend cuda for it)";
+#endif
+  return why;
+}
+
 }  // namespace
 
 std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unused]] int local_rank,
@@ -28,7 +37,7 @@ std::unique_ptr<Evaluator> make_evaluator(const RunConfig& config, [[maybe_unuse
   const ModelSpec model = config.model_spec();
   BackendKind kind = config.run.backend;
   if (kind == BackendKind::cuda || kind == BackendKind::automatic) {
-    const std::string why = cuda_unavailable();
+    const std::string why = kind == BackendKind::cuda ? cuda_unavailable() : cuda_not_automatic();
     if (kind == BackendKind::cuda && !why.empty()) throw Error("--backend cuda: " + why + "; use --backend cpu");
 #if defined(ENU_HAVE_CUDA)
     if (why.empty()) {
@@ -66,7 +75,7 @@ std::shared_ptr<EsUpdater> make_updater(const RunConfig& config, const Evaluator
 }
 
 std::vector<BackendKind> bench_backends(const std::string& requested, std::vector<std::string>& skipped) {
-  const std::string why = cuda_unavailable();
+  const std::string why = requested == "cuda" ? cuda_unavailable() : cuda_not_automatic();
   if (requested == "cpu") return {BackendKind::cpu};
   if (requested == "reference") return {BackendKind::reference};
   if (requested == "cuda") {

@@ -15,6 +15,11 @@ namespace enu {
 /// Number of usable CUDA devices; 0 with `reason` set when there is no driver or device.
 int cuda_device_count(std::string* reason);
 
+/// True in the CPU-emulation build (ENU_CUDA_EMULATION, cuda/emulation): its
+/// one "device" runs the kernels on the CPU, to check them, not to be fast, so
+/// --backend auto does not choose it (--backend cuda does).
+bool cuda_is_emulation();
+
 /// Makes device `index` current for this process (an MPI rank picks its own GPU).
 void cuda_use_device(int index);
 

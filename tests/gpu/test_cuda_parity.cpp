@@ -3,7 +3,9 @@
 // tasks, and a whole ES generation. Every test skips, saying why, without a device.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <tuple>
@@ -100,11 +102,11 @@ TEST(CudaParity, SingleCellsMatchReferencePerStep) {
   ENU_REQUIRE_DEVICE();
   const LifetimeSet set{11, 3, 5};
   const int steps = 60;
-  // M = 32, 100: one and four memory cells per lane (the kernels' variants).
+  // M = 32, 48, 100: one, two and four memory cells per lane (the kernels' variants).
   for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm}) {
     for (int outputs : {1, 3}) {
       for (bool spiking : {false, true}) {
-        for (int memory : {32, 100}) {
+        for (int memory : {32, 48, 100}) {
           ModelSpec model;
           model.cell = CellSpec{kind, 4, memory, outputs, spiking};
           const ObservationShape shape{1, 4};
@@ -151,6 +153,9 @@ TEST(CudaParity, NetworksMatchReferencePerStep) {
   lstm.synapse_kind = lstm.neuron_kind = CellKind::lstm;
   cases.emplace_back("LSTM", lstm);
   cases.emplace_back("M = 48: two memory cells per lane", network(4, 6, 3, 8, 8, 48, 6));
+  NetworkSpec wide = network(3, 3, 2, 2, 4, 100, 7);
+  wide.shared = true;  // one cell's parameters: within shared memory at M = 100
+  cases.emplace_back("M = 100, SHARED: four memory cells per lane", wide);
   const LifetimeSet set{21, 4, 3};
   const int steps = 30;
   for (auto& [name, net] : cases) {
@@ -200,11 +205,13 @@ FitnessAgreement fitness_agreement(const std::vector<float>& cuda, const std::ve
 // The same population on the same lifetimes: fitness per (member, lifetime).
 TEST(CudaParity, SingleUnitTaskFitnessMatchesCpu) {
   ENU_REQUIRE_DEVICE();
-  for (const char* name : {"iaf", "stdp", "stdp_complex"}) {
+  // Each task at each kernel width: memory 32, 48 and 100 take one, two and four cells per lane.
+  for (const auto& [name, memory] : {std::pair{"iaf", 32}, std::pair{"stdp", 48}, std::pair{"stdp_complex", 100},
+                                     std::pair{"iaf", 100}, std::pair{"stdp", 32}, std::pair{"iaf", 48}}) {
     TaskConfig task;
     task.name = name;
     ModelSpec model;
-    model.cell = CellSpec{CellKind::enu, 4, 32, 1, task.name == "iaf"};
+    model.cell = CellSpec{CellKind::enu, 4, memory, 1, task.name == "iaf"};
     const std::vector<float> centre = random_theta(model, 3);
     const Population pop{centre.data(), centre.size(), 0.05f, 17, 2, 8, false};
     const LifetimeSet lifetimes{17, 2, 6};
@@ -214,9 +221,10 @@ TEST(CudaParity, SingleUnitTaskFitnessMatchesCpu) {
     // iaf scores spike timing: a spike on the threshold may flip on one side, so
     // allow a few lifetimes off and compare the population means.
     const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
-    ASSERT_EQ(agreement.nonfinite, 0) << name << " lifetime " << agreement.first_nonfinite;
-    EXPECT_GE(agreement.agree, task.name == "iaf" ? 45 : 48) << name;
-    EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 1e-2 * std::abs(agreement.cpu_mean) + 1e-6) << name;
+    const std::string what = std::string(name) + " M=" + std::to_string(memory);
+    ASSERT_EQ(agreement.nonfinite, 0) << what << " lifetime " << agreement.first_nonfinite;
+    EXPECT_GE(agreement.agree, task.name == "iaf" ? 45 : 48) << what;
+    EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 1e-2 * std::abs(agreement.cpu_mean) + 1e-6) << what;
   }
 }
 
@@ -286,17 +294,26 @@ void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, cons
 
 TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
   ENU_REQUIRE_DEVICE();
-  for (const char* name : {"tmaze", "double_tmaze"}) {
+  // The fused maze kernel with one, two and four memory cells per lane (M = 100
+  // fits in shared memory only as one SHARED cell).
+  struct Case {
+    const char* name;
+    int memory, steps, lifetimes;
+    bool shared;
+  };
+  for (const Case& c : {Case{"tmaze", 16, 150, 6, false}, Case{"double_tmaze", 48, 150, 6, false},
+                        Case{"tmaze", 100, 40, 2, true}}) {
     TaskConfig task;
-    task.name = name;
-    task.maze.steps = 150;
+    task.name = c.name;
+    task.maze.steps = c.steps;
     task.maze.balanced_orders = task.name == "double_tmaze";  // each way of choosing the input order, once
-    const ModelSpec model = maze_network(8, 16);
+    ModelSpec model = maze_network(8, c.memory);
+    model.network.shared = c.shared;
     const std::vector<float> theta = random_theta(model, 13);
-    const LifetimeSet set{31, 7, 6};
+    const LifetimeSet set{31, 7, c.lifetimes};
     for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
       expect_replays_on_host(task, model, theta, set, cuda_record(model, task, theta, set, CudaOptions{path}),
-                             std::string(name) + ", " + to_string(path));
+                             std::string(c.name) + " M=" + std::to_string(c.memory) + ", " + to_string(path));
     }
   }
 }
@@ -318,6 +335,8 @@ TEST(CudaParity, MazeTaskFitnessMatchesCpu) {
     // The layered path in chunks of 3 members (3 + 3 + 2): chunk boundaries must not show.
     for (const CudaOptions& options : {CudaOptions{CudaPath::fused}, CudaOptions{CudaPath::layered, false, 3}}) {
       const std::string what = std::string(name) + ", " + to_string(options.path);
+      // NaN first: a row this path never writes fails instead of keeping the other path's value.
+      std::fill(gpu.begin(), gpu.end(), std::numeric_limits<float>::quiet_NaN());
       make_cuda_evaluator(model, task, options)->evaluate(pop, lifetimes, gpu.data());
       const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-5f, 0.0f);
       EXPECT_GE(agreement.agree, 30) << what;
@@ -395,6 +414,119 @@ TEST(CudaParity, DeviceEsUpdateMatchesHost) {
       EXPECT_LT(worst_m1, 1e-5 * scale_m1 + 1e-9) << what;
       EXPECT_EQ(device_state.optimizer_steps, host_state.optimizer_steps) << what;
     }
+  }
+}
+
+// More members than a grid's y dimension takes (65,535): every member is
+// evaluated, on both network paths, as on the CPU. Tiny lifetimes keep it cheap
+// on a card; the CPU emulation still runs 17 million threads a launch, so
+// tests/CMakeLists.txt runs it under one schedule only.
+TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
+  ENU_REQUIRE_DEVICE();
+  const int members = 65537;
+  const LifetimeSet lifetimes{23, 1, 1};
+  TaskConfig iaf;
+  iaf.name = "iaf";
+  iaf.iaf.steps = 2;
+  iaf.iaf.windows = 2;
+  ModelSpec cell;
+  cell.cell = CellSpec{CellKind::enu, 4, 2, 1, false};
+  TaskConfig maze;
+  maze.name = "tmaze";
+  maze.maze.steps = 1;
+  ModelSpec net;
+  net.kind = ModelSpec::Kind::network;
+  net.network = network(kMazeSources, 3, kMazeActions, 1, 3, 2, 1);
+  for (const auto& [task, model, path] : {std::tuple{iaf, cell, CudaPath::automatic},
+                                          std::tuple{maze, net, CudaPath::fused},
+                                          std::tuple{maze, net, CudaPath::layered}}) {
+    const std::vector<float> centre = random_theta(model, 8);
+    const Population pop{centre.data(), centre.size(), 0.05f, 29, 1, members, false};
+    std::vector<float> cpu(members), gpu(members, std::numeric_limits<float>::quiet_NaN());
+    make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(task), 2, 1)->evaluate(pop, lifetimes, cpu.data());
+    make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
+    const std::string what = task.name + ", " + to_string(path);
+    const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
+    ASSERT_EQ(agreement.nonfinite, 0) << what << ": member " << agreement.first_nonfinite << " not evaluated";
+    EXPECT_GE(agreement.agree, int(0.99 * members)) << what;
+    EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 1e-2 * std::abs(agreement.cpu_mean) + 1e-4) << what;
+  }
+}
+
+// run.cuda_path auto takes the layered path for what the fused kernel cannot
+// take (memory above 128, parameters beyond shared memory), and forcing the
+// fused kernel there says why it cannot.
+TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig maze;
+  maze.name = "tmaze";
+  maze.maze.steps = 20;
+  ModelSpec wide = maze_network(4, 130);  // a cell memory the fused kernel does not take
+  ModelSpec big = maze_network(64, 64);   // ~95,000 parameters: 370 KiB, beyond 227 KiB of shared memory
+  for (const auto& [model, reason] : {std::pair{wide, "memory 130"}, std::pair{big, "KiB of shared memory"}}) {
+    EXPECT_EQ(make_cuda_evaluator(model, maze)->name(), "cuda layered") << reason;
+    try {
+      make_cuda_evaluator(model, maze, CudaOptions{CudaPath::fused});
+      ADD_FAILURE() << reason << ": the fused kernel was forced on a network it cannot take";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused");
+  // The layered path has no memory limit: per-step parity at M = 130.
+  const ObservationShape shape{kMazeSources, kMazeChannels};
+  const LifetimeSet set{43, 2, 2};
+  const int steps = 12;
+  wide.network.output_noise = 0.0f;
+  const std::vector<float> theta = random_theta(wide, 17);
+  const std::vector<float> obs = random_observations(size_t(set.count) * steps * kMazeSources * kMazeChannels, 9);
+  expect_close(cuda_replay(wide, shape, theta, obs, steps, set), reference_replay(wide, shape, theta, obs, steps, set),
+               "M = 130, auto");
+}
+
+// A member whose read-out is NaN diverged: both backends must report it as
+// non-finite (the device clamp used to turn NaN into 0), so that the
+// non-finite policy sees the same members everywhere.
+TEST(CudaParity, DivergedMembersAreNonFiniteOnBothBackends) {
+  ENU_REQUIRE_DEVICE();
+  for (const char* name : {"iaf", "stdp"}) {
+    TaskConfig task;
+    task.name = name;
+    ModelSpec model;
+    model.cell = CellSpec{CellKind::enu, 4, 16, 1, task.name == "iaf"};
+    std::vector<float> centre = random_theta(model, 6);
+    const CellLayout layout = cell_layout(model.cell);
+    centre[layout.w_out + size_t(model.cell.memory) * model.cell.outputs] = std::numeric_limits<float>::quiet_NaN();
+    const Population pop{centre.data(), centre.size(), 0.05f, 5, 1, 4, false};
+    const LifetimeSet lifetimes{5, 1, 3};
+    std::vector<float> cpu(12), gpu(12);
+    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 3)->evaluate(pop, lifetimes, cpu.data());
+    make_cuda_evaluator(model, task)->evaluate(pop, lifetimes, gpu.data());
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      EXPECT_FALSE(std::isfinite(cpu[i])) << name << " cpu " << i;
+      EXPECT_EQ(std::isfinite(gpu[i]), std::isfinite(cpu[i])) << name << " member x lifetime " << i;
+    }
+  }
+}
+
+// A population of another model's parameter count is refused, as on the CPU.
+TEST(CudaErrors, PopulationOfAnotherModelIsRefused) {
+  ENU_REQUIRE_DEVICE();
+  TaskConfig task;
+  task.name = "stdp";
+  ModelSpec model;
+  model.cell = CellSpec{CellKind::enu, 4, 8, 1, false};
+  const std::vector<float> centre(model.param_count() + 1, 0.0f);
+  const Population pop{centre.data(), centre.size(), 0.01f, 1, 0, 2, false};
+  std::vector<float> fitness(2);
+  try {
+    make_cuda_evaluator(model, task)->evaluate(pop, LifetimeSet{1, 0, 1}, fitness.data());
+    FAIL() << "expected enu::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("population has " + std::to_string(centre.size()) + " parameters, the model " +
+                                         std::to_string(model.param_count())),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,0 +1,620 @@
+// The CPU emulation of CUDA (cuda/emulation) checked against what it claims:
+// deliberately broken kernels are caught (a missing barrier, a divergent
+// barrier, a shared index one past the end, blocks racing on global memory);
+// correct kernels are clean and give the same bits under every schedule; the
+// launch limits fail with the CUDA runtime's error codes; streams run their
+// work only when synchronised; and each emulated library call agrees with a
+// naive implementation of its documented definition. Built only in the
+// ENU_CUDA_EMULATION build; its kernels are compiled like cuda/'s, with the race
+// detector's hooks.
+#include <cublas_v2.h>
+#include <gtest/gtest.h>
+
+#include <cub/block/block_reduce.cuh>
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_segmented_reduce.cuh>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernel_syntax.cuh"
+
+namespace {
+
+using enu::emulation::Schedule;
+using enu::emulation::ScheduleChoice;
+
+// ---- helpers: device buffers, launch outcomes -----------------------------------------
+
+template <class T>
+T* device_copy(const std::vector<T>& host) {
+  T* device = nullptr;
+  EXPECT_EQ(cudaMalloc(&device, host.size() * sizeof(T)), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+  return device;
+}
+
+template <class T>
+std::vector<T> host_copy(const T* device, size_t count) {
+  std::vector<T> host(count);
+  EXPECT_EQ(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+  return host;
+}
+
+/// What a launch ended with: the error at the next synchronisation and its text.
+struct Outcome {
+  cudaError_t error;
+  std::string report;
+};
+
+Outcome synchronise() {
+  const cudaError_t launch = cudaGetLastError();
+  const cudaError_t error = launch != cudaSuccess ? launch : cudaDeviceSynchronize();
+  return Outcome{error, cudaGetErrorString(error)};
+}
+
+/// Every test starts and ends on a clean device (a fault is sticky until a reset).
+class Emulation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cudaDeviceReset();
+    enu::emulation::set_schedule({Schedule::in_order, 0});
+  }
+  void TearDown() override { cudaDeviceReset(); }
+};
+
+// ---- broken kernels, and their corrected twins -------------------------------------------
+
+// Each thread stores its value, then reads its neighbour's: without the barrier
+// the neighbour may not have stored yet.
+__global__ void neighbour_sum(bool with_barrier, float* out) {
+  ENU_DYNAMIC_SHARED(float, values);
+  const unsigned t = threadIdx.x;
+  values[t] = float(t);
+  if (with_barrier) __syncthreads();
+  out[t] = values[t] + values[(t + 1) % blockDim.x];
+}
+
+TEST_F(Emulation, MissingSyncthreadsIsReportedAsARace) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(neighbour_sum, 1, 64, 64 * sizeof(float), 0)(true, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "the kernel with its barrier must be clean";
+  EXPECT_EQ(host_copy(out, 64)[63], 63.0f + 0.0f);
+
+  ENU_LAUNCH(neighbour_sum, 1, 64, 64 * sizeof(float), 0)(false, out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  // Names the kernel, the memory, the offset and both threads.
+  EXPECT_NE(outcome.report.find("kernel neighbour_sum"), std::string::npos) << outcome.report;
+  // In order, thread 0 runs first and reads thread 1's value before thread 1 stores it.
+  EXPECT_NE(outcome.report.find("write-after-read race on dynamic shared memory (256 bytes), "
+                                "byte offset 4: block (0, 0, 0) thread (0, 0, 0) read it at "),
+            std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("then block (0, 0, 0) thread (1, 0, 0) wrote it at "), std::string::npos)
+      << outcome.report;
+}
+
+// Under the reversed schedule the reads come first: the write is the racing access.
+TEST_F(Emulation, MissingSyncthreadsIsReportedUnderEverySchedule) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+  for (ScheduleChoice choice : {ScheduleChoice{Schedule::reversed, 0}, ScheduleChoice{Schedule::shuffled, 7}}) {
+    cudaDeviceReset();
+    ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+    enu::emulation::set_schedule(choice);
+    ENU_LAUNCH(neighbour_sum, 1, 64, 64 * sizeof(float), 0)(false, out);
+    const Outcome outcome = synchronise();
+    EXPECT_EQ(outcome.error, cudaErrorLaunchFailure) << to_string(choice);
+    EXPECT_NE(outcome.report.find("race on dynamic shared memory"), std::string::npos) << outcome.report;
+  }
+}
+
+// Lane 0 of each warp hands a value to the other lanes through shared memory.
+__global__ void warp_broadcast(bool with_barrier, float* out) {
+  ENU_DYNAMIC_SHARED(float, slot);
+  const unsigned warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) slot[warp] = float(warp + 1);
+  if (with_barrier) __syncwarp();
+  out[threadIdx.x] = slot[warp];
+}
+
+TEST_F(Emulation, MissingSyncwarpIsReportedAndSyncwarpOrdersTheWarp) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 128 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(warp_broadcast, 1, 128, 4 * sizeof(float), 0)(true, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "__syncwarp orders lane 0's store before the others' loads";
+  EXPECT_EQ(host_copy(out, 128)[127], 4.0f);
+
+  enu::emulation::set_schedule({Schedule::reversed, 0});
+  ENU_LAUNCH(warp_broadcast, 1, 128, 4 * sizeof(float), 0)(false, out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("write-after-read race on dynamic shared memory"), std::string::npos)
+      << outcome.report;
+}
+
+// Threads of one block hand data through global memory, as the fused network
+// kernel does with its state: the same rules hold there.
+__global__ void global_handoff(bool with_barrier, float* scratch, float* out) {
+  if (threadIdx.x == 0) scratch[blockIdx.x] = 42.0f;
+  if (with_barrier) __syncthreads();
+  out[blockIdx.x * blockDim.x + threadIdx.x] = scratch[blockIdx.x];
+}
+
+TEST_F(Emulation, GlobalMemoryRacesWithinABlockAreReported) {
+  float *scratch = nullptr, *out = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, 2 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(global_handoff, 2, 32, 0, 0)(true, scratch, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  ENU_LAUNCH(global_handoff, 2, 32, 0, 0)(false, scratch, out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("race on device allocation"), std::string::npos) << outcome.report;
+  EXPECT_NE(outcome.report.find("byte offset 0"), std::string::npos) << outcome.report;
+}
+
+// Blocks of one launch are never ordered: block 1 reading what block 0 wrote races.
+__global__ void read_previous_block(float* data) {
+  if (threadIdx.x != 0) return;
+  data[blockIdx.x] = 1.0f;
+  if (blockIdx.x > 0) data[gridDim.x + blockIdx.x] = data[blockIdx.x - 1];
+}
+
+TEST_F(Emulation, BlocksOfOneLaunchRaceOnGlobalMemory) {
+  float* data = nullptr;
+  ASSERT_EQ(cudaMalloc(&data, 8 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(read_previous_block, 4, 32, 0, 0)(data);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("block (0, 0, 0) thread (0, 0, 0) wrote it"), std::string::npos) << outcome.report;
+  EXPECT_NE(outcome.report.find("then block (1, 0, 0) thread (0, 0, 0) read it"), std::string::npos)
+      << outcome.report;
+}
+
+// Half the block returns before the barrier the other half waits at.
+__global__ void divergent_barrier(float* out) {
+  if (threadIdx.x < 16) return;
+  __syncthreads();
+  out[threadIdx.x] = 1.0f;
+}
+
+TEST_F(Emulation, DivergentBarrierNamesKernelBlockAndThreadsInsteadOfHanging) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(divergent_barrier, dim3(1, 2), 64, 0, 0)(out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("kernel divergent_barrier"), std::string::npos) << outcome.report;
+  EXPECT_NE(outcome.report.find("block (0, 0, 0): its threads wait at barriers that can never complete: "
+                                "threads 0-15 have returned; threads 16-63 wait at __syncthreads "
+                                "(test_emulation.cpp:"),
+            std::string::npos)
+      << outcome.report;
+  // Sticky, as a device fault is: every later call fails until the reset.
+  float* more = nullptr;
+  EXPECT_EQ(cudaMalloc(&more, 4), cudaErrorLaunchFailure);
+}
+
+// Two halves of a warp wait at different __syncthreads: a divergent barrier.
+__global__ void barriers_at_two_places(float* out) {
+  if (threadIdx.x % 2 == 0) {
+    __syncthreads();
+  } else {
+    __syncthreads();
+  }
+  out[threadIdx.x] = 0.0f;
+}
+
+TEST_F(Emulation, SyncthreadsAtDifferentPlacesIsReported) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(barriers_at_two_places, 1, 32, 0, 0)(out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("__syncthreads reached at different places"), std::string::npos) << outcome.report;
+}
+
+// One float past the shared memory the launch asked for.
+__global__ void one_past_the_end(float* out) {
+  ENU_DYNAMIC_SHARED(float, values);
+  values[threadIdx.x] = 1.0f;  // the launch gives blockDim.x - 1 floats
+  out[threadIdx.x] = 0.0f;
+}
+
+TEST(EmulationDeathTest, SharedIndexOnePastTheEndIsCaughtByAddressSanitizer) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        float* out = nullptr;
+        cudaMalloc(&out, 32 * sizeof(float));
+        ENU_LAUNCH(one_past_the_end, 1, 32, 31 * sizeof(float), 0)(out);
+        cudaDeviceSynchronize();
+      },
+      "heap-buffer-overflow.*WRITE of size 4.*one_past_the_end");
+}
+
+// A block-wide tree reduction with barriers: correct, so every schedule gives its bits.
+__global__ void tree_sum(const float* in, float* out) {
+  ENU_DYNAMIC_SHARED(float, partial);
+  const unsigned t = threadIdx.x;
+  partial[t] = in[blockIdx.x * blockDim.x + t];
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+    if (t < half) partial[t] += partial[t + half];
+    __syncthreads();
+  }
+  if (t == 0) out[blockIdx.x] = partial[0];
+}
+
+TEST_F(Emulation, ACorrectKernelGivesTheSameBitsUnderEverySchedule) {
+  std::vector<float> in(4 * 256);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (float& x : in) x = uniform(rng);
+  std::vector<std::vector<float>> results;
+  for (ScheduleChoice choice : {ScheduleChoice{Schedule::in_order, 0}, ScheduleChoice{Schedule::reversed, 0},
+                                ScheduleChoice{Schedule::shuffled, 1}, ScheduleChoice{Schedule::shuffled, 2}}) {
+    enu::emulation::set_schedule(choice);
+    float* d_in = device_copy(in);
+    float* d_out = nullptr;
+    ASSERT_EQ(cudaMalloc(&d_out, 4 * sizeof(float)), cudaSuccess);
+    ENU_LAUNCH(tree_sum, 4, 256, 256 * sizeof(float), 0)(d_in, d_out);
+    ASSERT_EQ(synchronise().error, cudaSuccess) << to_string(choice);
+    results.push_back(host_copy(d_out, 4));
+    cudaFree(d_in);
+    cudaFree(d_out);
+  }
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(std::memcmp(results[i].data(), results[0].data(), 4 * sizeof(float)), 0) << "schedule " << i;
+  }
+  // The tree's own order on the host: pairs at distance 128, 64, ..., 1.
+  std::vector<float> partial(in.begin(), in.begin() + 256);
+  for (unsigned half = 128; half > 0; half /= 2) {
+    for (unsigned t = 0; t < half; ++t) partial[t] += partial[t + half];
+  }
+  EXPECT_EQ(results[0][0], partial[0]);
+}
+
+// ---- the device's limits --------------------------------------------------------------------
+
+__global__ void store_index(float* out) { out[blockIdx.y * blockDim.x + threadIdx.x] = float(threadIdx.x); }
+__global__ void store_index_too(float* out) { out[threadIdx.x] = 0.0f; }
+
+TEST_F(Emulation, LaunchLimitsFailWithTheRuntimesErrors) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 2048 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(store_index, 1, 1025, 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration) << "more than 1,024 threads per block";
+  ENU_LAUNCH(store_index, dim3(1, 65536), 32, 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration) << "gridDim.y above 65,535";
+  ENU_LAUNCH(store_index, dim3(1, 1, 65536), 32, 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration) << "gridDim.z above 65,535";
+  ENU_LAUNCH(store_index, dim3(1, 1), dim3(2, 2, 65), 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration) << "blockDim.z above 64";
+  ENU_LAUNCH(store_index, 0, 32, 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration) << "an empty grid";
+  ENU_LAUNCH(store_index, dim3(1, 2), 1024, 0, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "the largest block is fine";
+
+  // Dynamic shared memory above 48 KiB only after cudaFuncSetAttribute on that very kernel.
+  const size_t big = 48 * 1024 + 4;
+  ENU_LAUNCH(store_index, 1, 32, big, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue);
+  ASSERT_EQ(cudaFuncSetAttribute(store_index_too, cudaFuncAttributeMaxDynamicSharedMemorySize, int(big)), cudaSuccess);
+  ENU_LAUNCH(store_index, 1, 32, big, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue) << "the attribute of another kernel does not count";
+  ASSERT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, int(big)), cudaSuccess);
+  ENU_LAUNCH(store_index, 1, 32, big, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  EXPECT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, 227 * 1024 + 1),
+            cudaErrorInvalidValue)
+      << "never above the card's 227 KiB";
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess) << "launch errors are not sticky";
+}
+
+// ---- streams: work runs when the stream is synchronised --------------------------------------
+
+TEST_F(Emulation, AsyncCopiesCompleteOnlyAtSynchronisation) {
+  cudaStream_t stream = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  const std::vector<float> source{1.0f, 2.0f, 3.0f};
+  float* device = nullptr;
+  ASSERT_EQ(cudaMalloc(&device, 3 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemcpyAsync(device, source.data(), 3 * sizeof(float), cudaMemcpyHostToDevice, stream), cudaSuccess);
+  std::vector<float> back(3, -1.0f);
+  ASSERT_EQ(cudaMemcpyAsync(back.data(), device, 3 * sizeof(float), cudaMemcpyDeviceToHost, stream), cudaSuccess);
+  EXPECT_EQ(back[0], -1.0f) << "read before the stream was synchronised";
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  EXPECT_EQ(back, source);
+  EXPECT_EQ(cudaMemcpyAsync(device, source.data(), 4 * sizeof(float), cudaMemcpyHostToDevice, stream),
+            cudaErrorInvalidValue)
+      << "a copy past the end of the allocation";
+  ASSERT_EQ(cudaStreamDestroy(stream), cudaSuccess);
+}
+
+TEST_F(Emulation, FreshDeviceMemoryReadsAsNaN) {
+  float* device = nullptr;
+  ASSERT_EQ(cudaMalloc(&device, 4 * sizeof(float)), cudaSuccess);
+  for (float x : host_copy(device, 4)) EXPECT_TRUE(std::isnan(x));
+}
+
+// ---- cuBLAS against its definition ----------------------------------------------------------
+
+// Column-major op(X)(r, c) of a matrix stored with leading dimension ld.
+float op_at(const std::vector<float>& x, size_t offset, bool transposed, int ld, int r, int c) {
+  return transposed ? x[offset + c + size_t(r) * ld] : x[offset + r + size_t(c) * ld];
+}
+
+std::vector<float> random_vector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = uniform(rng);
+  return v;
+}
+
+TEST_F(Emulation, SgemmStridedBatchedFollowsItsDefinition) {
+  cublasHandle_t blas = nullptr;
+  ASSERT_EQ(cublasCreate(&blas), CUBLAS_STATUS_SUCCESS);
+  const int m = 5, n = 3, k = 4, batch = 3;
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      for (float beta : {0.0f, 0.5f}) {
+        // Leading dimensions and strides wider than needed: padding must not be read or written.
+        const int lda = (ta ? k : m) + 2, ldb = (tb ? n : k) + 1, ldc = m + 3;
+        const long long sa = (long long)lda * (ta ? m : k) + 5, sb = (long long)ldb * (tb ? k : n),
+                        sc = (long long)ldc * n + 2;
+        const std::vector<float> A = random_vector(size_t(sa) * batch, 1), B = random_vector(size_t(sb) * batch, 2);
+        std::vector<float> C = random_vector(size_t(sc) * batch, 3);
+        if (beta == 0.0f) std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
+        std::vector<float> expected = C;
+        const float alpha = 1.5f;
+        for (int i = 0; i < batch; ++i) {
+          for (int r = 0; r < m; ++r) {
+            for (int c = 0; c < n; ++c) {
+              double sum = 0.0;
+              for (int p = 0; p < k; ++p) {
+                sum += double(op_at(A, size_t(i * sa), ta, lda, r, p)) * op_at(B, size_t(i * sb), tb, ldb, p, c);
+              }
+              float& out = expected[size_t(i * sc) + r + size_t(c) * ldc];
+              out = float(alpha * sum + (beta == 0.0f ? 0.0 : beta * double(out)));
+            }
+          }
+        }
+        float *dA = device_copy(A), *dB = device_copy(B), *dC = device_copy(C);
+        ASSERT_EQ(cublasSgemmStridedBatched(blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N, tb ? CUBLAS_OP_T : CUBLAS_OP_N, m,
+                                            n, k, &alpha, dA, lda, sa, dB, ldb, sb, &beta, dC, ldc, sc, batch),
+                  CUBLAS_STATUS_SUCCESS);
+        const std::vector<float> got = host_copy(dC, C.size());
+        for (size_t j = 0; j < C.size(); ++j) {
+          if (std::isnan(expected[j])) {
+            EXPECT_TRUE(std::isnan(got[j])) << "padding of C written at " << j;
+          } else {
+            EXPECT_NEAR(got[j], expected[j], 1e-5f) << "ta " << ta << " tb " << tb << " beta " << beta << " at " << j;
+          }
+        }
+        cudaFree(dA);
+        cudaFree(dB);
+        cudaFree(dC);
+      }
+    }
+  }
+  // Arguments cuBLAS refuses.
+  const float one = 1.0f;
+  EXPECT_EQ(cublasSgemmStridedBatched(blas, CUBLAS_OP_N, CUBLAS_OP_N, 4, 2, 3, &one, nullptr, 3, 0, nullptr, 3, 0,
+                                      &one, nullptr, 4, 0, 1),
+            CUBLAS_STATUS_INVALID_VALUE)
+      << "lda below m";
+  EXPECT_EQ(cublasSgemmStridedBatched(blas, CUBLAS_OP_N, CUBLAS_OP_T, 4, 2, 3, &one, nullptr, 4, 0, nullptr, 1, 0,
+                                      &one, nullptr, 4, 0, 1),
+            CUBLAS_STATUS_INVALID_VALUE)
+      << "ldb below n for op(B) = B^T";
+  ASSERT_EQ(cublasDestroy(blas), CUBLAS_STATUS_SUCCESS);
+}
+
+TEST_F(Emulation, SgemmOperandPastItsAllocationIsAnIllegalAddress) {
+  cublasHandle_t blas = nullptr;
+  ASSERT_EQ(cublasCreate(&blas), CUBLAS_STATUS_SUCCESS);
+  float *A = nullptr, *B = nullptr, *C = nullptr;
+  ASSERT_EQ(cudaMalloc(&A, 4 * 3 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&B, 3 * 2 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&C, 4 * 2 * sizeof(float)), cudaSuccess);
+  const float one = 1.0f, zero = 0.0f;
+  // strideA 12 and batch 2 reach 12 floats past A.
+  ASSERT_EQ(cublasSgemmStridedBatched(blas, CUBLAS_OP_N, CUBLAS_OP_N, 4, 2, 3, &one, A, 4, 12, B, 3, 0, &zero, C, 4,
+                                      0, 2),
+            CUBLAS_STATUS_SUCCESS);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorIllegalAddress);
+  EXPECT_NE(outcome.report.find("operand A spans floats [0, 24)"), std::string::npos) << outcome.report;
+  cublasDestroy(blas);
+}
+
+TEST_F(Emulation, TensorOpMathRoundsOperandsToTf32) {
+  cublasHandle_t blas = nullptr;
+  ASSERT_EQ(cublasCreate(&blas), CUBLAS_STATUS_SUCCESS);
+  // 1 + 2^-12 is below half a TF32 step (2^-11) and rounds to 1; 1 + 2^-11 is a
+  // tie and rounds away from zero, to 1 + 2^-10.
+  const std::vector<float> a{1.0f + std::ldexp(1.0f, -12), 1.0f + std::ldexp(1.0f, -11)}, b{1.0f};
+  float *dA = device_copy(a), *dB = device_copy(b), *dC = nullptr;
+  ASSERT_EQ(cudaMalloc(&dC, 2 * sizeof(float)), cudaSuccess);
+  const float one = 1.0f, zero = 0.0f;
+  for (bool tf32 : {false, true}) {
+    ASSERT_EQ(cublasSetMathMode(blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), CUBLAS_STATUS_SUCCESS);
+    ASSERT_EQ(cublasSgemmStridedBatched(blas, CUBLAS_OP_N, CUBLAS_OP_N, 2, 1, 1, &one, dA, 2, 0, dB, 1, 0, &zero, dC,
+                                        2, 0, 1),
+              CUBLAS_STATUS_SUCCESS);
+    const std::vector<float> c = host_copy(dC, 2);
+    EXPECT_EQ(c[0], tf32 ? 1.0f : a[0]);
+    EXPECT_EQ(c[1], tf32 ? 1.0f + std::ldexp(1.0f, -10) : a[1]);
+  }
+  cublasDestroy(blas);
+}
+
+TEST_F(Emulation, SgemvFollowsItsDefinition) {
+  cublasHandle_t blas = nullptr;
+  ASSERT_EQ(cublasCreate(&blas), CUBLAS_STATUS_SUCCESS);
+  const int m = 4, n = 3, lda = 6;
+  const std::vector<float> A = random_vector(size_t(lda) * n, 4);
+  for (bool t : {false, true}) {
+    for (int incx : {1, -2}) {
+      const int xl = t ? m : n, yl = t ? n : m, incy = 3;
+      const std::vector<float> x = random_vector(size_t(xl) * std::abs(incx), 5);
+      std::vector<float> y(size_t(yl) * incy, std::numeric_limits<float>::quiet_NaN());  // beta = 0: never read
+      std::vector<float> expected = y;
+      const float alpha = 0.5f, beta = 0.0f;
+      for (int i = 0; i < yl; ++i) {
+        double sum = 0.0;
+        for (int j = 0; j < xl; ++j) {
+          const float element = t ? A[j + size_t(i) * lda] : A[i + size_t(j) * lda];
+          const size_t xi = incx > 0 ? size_t(j) * incx : size_t(xl - 1 - j) * -incx;  // BLAS negative increments
+          sum += double(element) * x[xi];
+        }
+        expected[size_t(i) * incy] = float(alpha * sum);
+      }
+      float *dA = device_copy(A), *dx = device_copy(x), *dy = device_copy(y);
+      ASSERT_EQ(cublasSgemv(blas, t ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, &alpha, dA, lda, dx, incx, &beta, dy, incy),
+                CUBLAS_STATUS_SUCCESS);
+      const std::vector<float> got = host_copy(dy, y.size());
+      for (size_t i = 0; i < y.size(); ++i) {
+        if (std::isnan(expected[i])) {
+          EXPECT_TRUE(std::isnan(got[i])) << "y written between its increments at " << i;
+        } else {
+          EXPECT_NEAR(got[i], expected[i], 1e-6f) << "t " << t << " incx " << incx << " at " << i;
+        }
+      }
+      cudaFree(dA);
+      cudaFree(dx);
+      cudaFree(dy);
+    }
+  }
+  const float one = 1.0f;
+  EXPECT_EQ(cublasSgemv(blas, CUBLAS_OP_N, 4, 3, &one, nullptr, 3, nullptr, 1, &one, nullptr, 1),
+            CUBLAS_STATUS_INVALID_VALUE)
+      << "lda below m";
+  EXPECT_EQ(cublasSgemv(blas, CUBLAS_OP_N, 4, 3, &one, nullptr, 4, nullptr, 0, &one, nullptr, 1),
+            CUBLAS_STATUS_INVALID_VALUE)
+      << "a zero increment";
+  cublasDestroy(blas);
+}
+
+// ---- CUB and Thrust against their definitions -------------------------------------------------
+
+TEST_F(Emulation, RadixSortPairsIsAStableSortOfTheChosenBits) {
+  // Doubles with ties, negatives and both zeros: ascending, ties (and -0.0 / +0.0) in input order.
+  const std::vector<double> keys{3.0, -1.0, 0.0, 3.0, -0.0, -7.5, 2.0, 0.0, -1.0};
+  std::vector<int> values(keys.size());
+  std::iota(values.begin(), values.end(), 0);
+  std::vector<int> expected = values;
+  std::stable_sort(expected.begin(), expected.end(), [&](int a, int b) { return keys[size_t(a)] < keys[size_t(b)]; });
+  double *d_keys = device_copy(keys), *d_sorted = nullptr;
+  int *d_values = device_copy(values), *d_order = nullptr;
+  ASSERT_EQ(cudaMalloc(&d_sorted, keys.size() * sizeof(double)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&d_order, keys.size() * sizeof(int)), cudaSuccess);
+  size_t bytes = 0;
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(nullptr, bytes, d_keys, d_sorted, d_values, d_order, int(keys.size())),
+            cudaSuccess);
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, bytes), cudaSuccess);
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(scratch, bytes, d_keys, d_sorted, d_values, d_order, int(keys.size())),
+            cudaSuccess);
+  EXPECT_EQ(host_copy(d_order, keys.size()), expected);
+  size_t small = bytes - 1;
+  EXPECT_EQ(cub::DeviceRadixSort::SortPairs(scratch, small, d_keys, d_sorted, d_values, d_order, int(keys.size())),
+            cudaErrorInvalidValue)
+      << "less scratch than the size query asked for";
+
+  // Unsigned keys on bits [4, 8) only: the low nibble does not order them.
+  const std::vector<unsigned> ukeys{0x35, 0x21, 0x3F, 0x20, 0x14};
+  std::vector<int> uexpected(ukeys.size());
+  std::iota(uexpected.begin(), uexpected.end(), 0);
+  std::stable_sort(uexpected.begin(), uexpected.end(),
+                   [&](int a, int b) { return (ukeys[size_t(a)] >> 4) < (ukeys[size_t(b)] >> 4); });
+  unsigned *du = device_copy(ukeys), *du_sorted = nullptr;
+  ASSERT_EQ(cudaMalloc(&du_sorted, ukeys.size() * sizeof(unsigned)), cudaSuccess);
+  std::vector<int> uvalues(ukeys.size());
+  std::iota(uvalues.begin(), uvalues.end(), 0);
+  int* duv = device_copy(uvalues);
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(scratch, bytes, du, du_sorted, duv, d_order, int(ukeys.size()), 4, 8),
+            cudaSuccess);
+  std::vector<int> got = host_copy(d_order, ukeys.size());
+  EXPECT_EQ(got, uexpected);
+}
+
+struct Square {
+  const float* data;
+  float operator()(size_t i) const { return data[i] * data[i]; }
+};
+struct Times {
+  size_t factor;
+  size_t operator()(size_t i) const { return i * factor; }
+};
+
+TEST_F(Emulation, SegmentedSumOverIteratorsFollowsItsDefinition) {
+  const std::vector<float> data{1, 2, 3, 4, 5, 6};
+  float* d_data = device_copy(data);
+  float* d_out = nullptr;
+  ASSERT_EQ(cudaMalloc(&d_out, 4 * sizeof(float)), cudaSuccess);
+  // Segments [0, 2), [2, 4), [4, 6) of the squares, then an empty one [6, 6)... the
+  // begin offsets 0, 2, 4, 6 and ends 2, 4, 6, 6 given as iterators.
+  const auto squares = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(0), Square{d_data});
+  const auto begins = thrust::make_transform_iterator(thrust::counting_iterator<size_t>(0), Times{2});
+  const std::vector<size_t> ends{2, 4, 6, 6};
+  size_t* d_ends = device_copy(ends);
+  size_t bytes = 0;
+  ASSERT_EQ(cub::DeviceSegmentedReduce::Sum(nullptr, bytes, squares, d_out, 4, begins, d_ends), cudaSuccess);
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, bytes), cudaSuccess);
+  ASSERT_EQ(cub::DeviceSegmentedReduce::Sum(scratch, bytes, squares, d_out, 4, begins, d_ends), cudaSuccess);
+  EXPECT_EQ(host_copy(d_out, 4), (std::vector<float>{1 + 4, 9 + 16, 25 + 36, 0}));
+}
+
+TEST(EmulationThrust, IteratorsComputeTheirElements) {
+  const thrust::counting_iterator<size_t> count(5);
+  EXPECT_EQ(count[3], 8u);
+  EXPECT_EQ(*(count + 2), 7u);
+  const auto doubled = thrust::make_transform_iterator(count, Times{2});
+  EXPECT_EQ(doubled[1], 12u);
+  EXPECT_EQ((doubled + 4) - doubled, 4);
+}
+
+__global__ void block_sum(const double* in, double* out, float* nonzero_thread_result) {
+  using Reduce = cub::BlockReduce<double, 256>;
+  ENU_SHARED(typename Reduce::TempStorage, storage);
+  const double total = Reduce(storage).Sum(in[threadIdx.x]);
+  if (threadIdx.x == 0) out[0] = total;
+  if (threadIdx.x == 1) nonzero_thread_result[0] = float(total);
+}
+
+TEST_F(Emulation, BlockReduceSumsIntoThreadZeroOnly) {
+  std::vector<double> in(256);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = double(i) * 0.5;
+  double* d_in = device_copy(in);
+  double* d_out = nullptr;
+  float* d_other = nullptr;
+  ASSERT_EQ(cudaMalloc(&d_out, sizeof(double)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&d_other, sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(block_sum, 1, 256, 0, 0)(d_in, d_out, d_other);
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  EXPECT_EQ(host_copy(d_out, 1)[0], 0.5 * 255 * 256 / 2);
+  EXPECT_TRUE(std::isnan(host_copy(d_other, 1)[0])) << "the aggregate is defined in thread 0 only";
+
+  ENU_LAUNCH(block_sum, 1, 128, 0, 0)(d_in, d_out, d_other);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("cub::BlockReduce<T, 256> used in a block of 128 x 1 x 1 threads"), std::string::npos)
+      << outcome.report;
+}
+
+}  // namespace

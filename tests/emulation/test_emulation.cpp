@@ -206,6 +206,24 @@ TEST_F(Emulation, DivergentBarrierNamesKernelBlockAndThreadsInsteadOfHanging) {
   EXPECT_EQ(cudaMalloc(&more, 4), cudaErrorLaunchFailure);
 }
 
+// Half a warp returns before the __syncwarp the other half waits at.
+__global__ void divergent_warp_barrier(float* out) {
+  if (threadIdx.x % 32 < 16) return;
+  __syncwarp();
+  out[threadIdx.x] = 1.0f;
+}
+
+TEST_F(Emulation, DivergentSyncwarpIsReportedInsteadOfHanging) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(divergent_warp_barrier, 1, 64, 0, 0)(out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("threads 0-15 have returned; threads 16-31 wait at __syncwarp (test_emulation.cpp:"),
+            std::string::npos)
+      << outcome.report;
+}
+
 // Two halves of a warp wait at different __syncthreads: a divergent barrier.
 __global__ void barriers_at_two_places(float* out) {
   if (threadIdx.x % 2 == 0) {

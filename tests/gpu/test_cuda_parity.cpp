@@ -345,6 +345,89 @@ TEST(CudaParity, MazeTaskFitnessMatchesCpu) {
   }
 }
 
+// Seeded draws over the configurations the device takes, each against the CPU
+// reference: single cells of every kind with O = 1..3 (the task acts on channel
+// 0), spare input channels and memory from 1 to 100 on iaf, stdp and
+// stdp_complex (fitness); networks of random fan-in, channels, memory, cell
+// kinds, SHARED, ticks and noise, on a maze (fitness) and on random
+// observations (every step's read-out), on both paths. The bounds are the tests
+// above's: continuous fitness within 1e-4 + 1e-3 |cpu|; where thresholds decide
+// (spikes, iaf, the maze's argmax) at most 2 of a case's values may differ.
+TEST(CudaParity, RandomConfigsMatchReference) {
+  ENU_REQUIRE_DEVICE();
+  std::mt19937 rng(20261202);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const CellKind kinds[] = {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm};
+  const int memories[] = {1, 5, 9, 17, 31, 33, 63, 65, 100};
+  const LifetimeSet lifetimes{51, 2, 3};
+  for (int i = 0; i < 12; ++i) {
+    const CellKind kind = kinds[pick(0, 3)];
+    const int memory = memories[pick(0, 8)];
+    std::ostringstream what;
+    what << "case " << i << ": " << to_string(kind);
+    TaskConfig task;
+    task.iaf.steps = task.stdp.steps = 40;
+    task.stdp.spike_mean = 20.0f;
+    task.stdp.spike_std = 5.0f;
+    task.maze.steps = 40;
+    ModelSpec model;
+    bool thresholded = false;
+    if (i % 3 == 0) {  // a single cell on a single-unit task
+      const char* names[] = {"iaf", "stdp", "stdp_complex"};
+      task.name = names[pick(0, 2)];
+      const bool spiking = task.name == "iaf" || pick(0, 3) == 0;
+      model.cell = CellSpec{kind, (task.name == "iaf" ? 1 : 4) + pick(0, 3), memory, pick(1, 3), spiking};
+      thresholded = spiking || task.name == "iaf";
+      what << " cell I " << model.cell.inputs << " M " << memory << " O " << model.cell.outputs << ", " << task.name;
+    } else {  // a network: a maze agent (i % 3 == 1) or random observations
+      const bool maze = i % 3 == 1;
+      task.name = pick(0, 1) ? "tmaze" : "double_tmaze";
+      const int inputs = maze ? kMazeSources : pick(1, 4), outputs = maze ? kMazeActions : pick(1, 3);
+      const int neurons = pick(outputs, 6);
+      NetworkSpec& net = model.network;
+      net = network(inputs, neurons, outputs, pick(1, std::min(6, inputs + neurons)), pick(maze ? 3 : 1, 7),
+                    std::min(memory, 48), uint64_t(pick(1, 1000)));  // within the fused kernel's shared memory
+      net.shared = pick(0, 2) == 0;
+      net.synapse_kind = kind;
+      net.neuron_kind = net.shared ? kind : kinds[pick(0, 3)];
+      net.ticks_per_step = pick(1, 2);
+      net.output_noise = maze || pick(0, 1) ? 0.01f : 0.0f;
+      model.kind = ModelSpec::Kind::network;
+      thresholded = maze;
+      what << " network " << inputs << " x " << neurons << " K " << net.topology.fan_in << " C " << net.channels
+           << " M " << net.memory << (net.shared ? " SHARED" : "") << " ticks " << net.ticks_per_step << ", "
+           << (maze ? task.name : "random observations");
+      if (!maze) {
+        const ObservationShape shape{inputs, pick(1, net.channels)};
+        const int steps = 20;
+        const std::vector<float> theta = random_theta(model, uint64_t(i));
+        const std::vector<float> obs =
+            random_observations(size_t(lifetimes.count) * steps * shape.sources * shape.channels, uint64_t(i));
+        const std::vector<float> cpu = reference_replay(model, shape, theta, obs, steps, lifetimes);
+        for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
+          expect_close(cuda_replay(model, shape, theta, obs, steps, lifetimes, CudaOptions{path}), cpu,
+                       what.str() + ", " + to_string(path));
+        }
+        continue;
+      }
+    }
+    const std::vector<float> centre = random_theta(model, uint64_t(i));
+    const Population pop{centre.data(), centre.size(), 0.05f, 51, 2, 3, false};
+    std::vector<float> cpu(9), gpu(9);
+    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 3)->evaluate(pop, lifetimes, cpu.data());
+    const std::vector<CudaPath> paths = model.kind == ModelSpec::Kind::network
+                                            ? std::vector<CudaPath>{CudaPath::fused, CudaPath::layered}
+                                            : std::vector<CudaPath>{CudaPath::automatic};
+    for (CudaPath path : paths) {
+      std::fill(gpu.begin(), gpu.end(), std::numeric_limits<float>::quiet_NaN());
+      make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
+      const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
+      EXPECT_EQ(agreement.nonfinite, 0) << what.str();
+      EXPECT_GE(agreement.agree, thresholded ? 7 : 9) << what.str() << ", " << to_string(path);
+    }
+  }
+}
+
 // TF32 tensor cores in the layered path's GEMMs: 10-bit mantissas on the
 // products. The test measures the error on the published maze shape and prints
 // it (benchmarks/device_check.sh reports it); it fails only beyond what TF32's

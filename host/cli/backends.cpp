@@ -80,6 +80,12 @@ std::vector<BackendKind> bench_backends(const std::string& requested, std::vecto
   if (requested == "reference") return {BackendKind::reference};
   if (requested == "cuda") {
     if (!why.empty()) throw Error("--backend cuda: " + why);
+#if defined(ENU_HAVE_CUDA)
+    if (cuda_is_emulation()) {
+      throw Error("--backend cuda: this build's CUDA device is the CPU emulation, which checks the kernels but has "
+                  "no speed worth measuring (build without ENU_CUDA_EMULATION for a GPU)");
+    }
+#endif
     return {BackendKind::cuda};
   }
   if (requested != "auto" && requested != "all") {

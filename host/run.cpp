@@ -270,7 +270,11 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     validation_csv.open(path, std::ios::app);
   }
 
+  // On a terminal the progress line is redrawn every generation; into a file
+  // or a pipe it goes about every kProgressSeconds, and at the end.
   const bool tty = isatty(STDERR_FILENO);
+  constexpr double kProgressSeconds = 10.0;
+  double progress_shown = 0.0;  // elapsed seconds when a line last went to a non-terminal
   const uint64_t first = strategy.state().generation, last = uint64_t(config.run.generations);
   EvolveSummary summary;
   summary.best_centre = checkpoint.best_fitness;
@@ -336,7 +340,14 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       std::snprintf(line + used, sizeof line - size_t(used), "  ranks %d: eval %.3g-%.3gs exchange %.3gs",
                     ranks.ranks, ranks.eval_min, ranks.eval_max, ranks.exchange);
     }
-    if (options.progress && root) std::fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
+    if (options.progress && root) {
+      if (tty) {
+        std::fprintf(stderr, "\r%s\033[K", line);
+      } else if (done == last || out_of_time || elapsed - progress_shown >= kProgressSeconds) {
+        std::fprintf(stderr, "%s\n", line);
+        progress_shown = elapsed;
+      }
+    }
     log.line(line);
     if (out_of_time) {
       std::ostringstream stopped;

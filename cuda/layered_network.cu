@@ -281,8 +281,7 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
   const CellLayout& l = c.layout;
   const int I = c.spec.inputs, M = c.spec.memory, O = c.spec.outputs, F = l.feedback;
   const size_t rows = size_t(members) * rows_per_member;
-  const bool steep = c.spec.kind != CellKind::gru;
-  const float gain = steep ? 3.0f : 1.0f;
+  const GateConstants k = gate_constants(c.spec.kind);
 
   ENU_LAUNCH(gate_input_tail_kernel, blocks_for(rows * (F + M + 1)), kThreads, 0, stream)(
       rows, I, F, M, c.gate_ld, O, c.hidden_ld, c.out.data(), c.hidden.data(), c.gate_in.data());
@@ -296,12 +295,12 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
     ENU_CUDA_CHECK_LAUNCH();
   } else {
     ENU_LAUNCH(reset_update_kernel, blocks_for(rows * M), kThreads, 0, stream)(
-        rows, I, F, M, gain, steep ? 1.0f : 0.0f, c.gate_ld, c.gates_ld, c.hidden_ld, c.hidden.data(), c.gates.data(),
+        rows, I, F, M, k.gain, k.reset_offset, c.gate_ld, c.gates_ld, c.hidden_ld, c.hidden.data(), c.gates.data(),
         c.gate_in.data());
     ENU_CUDA_CHECK_LAUNCH();
     gemm(c.gate_in.data(), c.gate_ld, theta_offset + l.w_cand, M, c.cand.data(), M, members, rows_per_member, c.gate_ld);
     ENU_LAUNCH(blend_kernel, blocks_for(rows * M), kThreads, 0, stream)(
-        rows, M, gain, c.gates_ld, c.hidden_ld, c.gates.data(), c.cand.data(), c.hidden.data());
+        rows, M, k.gain, c.gates_ld, c.hidden_ld, c.gates.data(), c.cand.data(), c.hidden.data());
     ENU_CUDA_CHECK_LAUNCH();
   }
   gemm(c.hidden.data(), c.hidden_ld, theta_offset + l.w_out, O, c.out.data(), O, members, rows_per_member, M + 1);
@@ -318,7 +317,7 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
     readout.tick = tick;
   }
   ENU_LAUNCH(readout_kernel, blocks_for(rows * O), kThreads, 0, stream)(
-      rows, O, c.spec.spiking ? 1000.0f : 1.0f, readout, c.out.data());
+      rows, O, readout_gain(c.spec), readout, c.out.data());
   ENU_CUDA_CHECK_LAUNCH();
 }
 

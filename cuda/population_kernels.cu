@@ -45,7 +45,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
   const int lane = threadIdx.x % kWarp;
   const int I = spec.inputs, M = spec.memory, O = spec.outputs, F = l.feedback, U = l.gate_inputs;
   const int gate_cols = l.gate_chunks * M;
-  const bool lstm = spec.kind == CellKind::lstm, steep = spec.kind != CellKind::gru;
+  const bool lstm = spec.kind == CellKind::lstm;
   const float* w_gate = theta + l.w_gate;
   const float* w_cand = theta + l.w_cand;
   const float* w_out = theta + l.w_out;
@@ -86,7 +86,8 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
     }
   } else {
     // Reset gate on h, written over h in the gate input once every lane has read it.
-    const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
+    const GateConstants constants = gate_constants(spec.kind);
+    const float gain = constants.gain, reset_offset = constants.reset_offset;
     __syncwarp();
 #pragma unroll
     for (int i = 0; i < CellsPerLane; ++i) {
@@ -109,7 +110,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
   __syncwarp();
 
   // Read-out o = clamp(gain * (W_o [h ; 1] + noise), 0, 1), one lane per channel.
-  const float out_gain = spec.spiking ? 1000.0f : 1.0f;
+  const float out_gain = readout_gain(spec);
   for (int j = lane; j < O; j += kWarp) {
     float acc = w_out[size_t(M) * O + j];
     for (int m = 0; m < M; ++m) acc += state[l.h + m] * w_out[size_t(m) * O + j];

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "enu/evaluator.hpp"
 #include "maze_analysis.hpp"
 #include "maze_trace.hpp"
 #include "runner.hpp"
@@ -22,7 +23,7 @@ std::vector<float> probe(const RunConfig& config, const std::vector<float>& thet
   const ModelSpec model = config.model_spec();
   const ObservationShape shape{1, int(observations.at(0).size())};
   auto runner = make_reference_runner(model, shape, 1);
-  runner->reset(theta.data(), 0xFFFFFFFFu, LifetimeSet{config.run.seed, 0, 1}, 0, 1);
+  runner->reset(theta.data(), kCentreMemberId, LifetimeSet{config.run.seed, 0, 1}, 0, 1);
   std::vector<float> actions(size_t(model.action_count())), outputs;
   for (const std::vector<float>& obs : observations) {
     runner->step(obs.data(), actions.data());

@@ -17,13 +17,6 @@ const char* to_string(CellKind kind) {
   return "?";
 }
 
-CellKind parse_cell_kind(const std::string& name) {
-  for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm}) {
-    if (name == to_string(kind)) return kind;
-  }
-  throw Error("unknown cell kind '" + name + "' (allowed: enu, nfenu, gru, lstm)");
-}
-
 void validate(const CellSpec& spec, const std::string& where) {
   auto require_positive = [&](int value, const char* field) {
     if (value < 1) {

@@ -264,7 +264,7 @@ AdaptationScore score_network(const RunConfig& config, const std::vector<float>&
   const ModelSpec model = config.model_spec();
   auto runner = make_fast_runner(model, shape, set.count);
   auto env = task->make_environment(set.count);
-  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, set.count);  // the centre's member id, as in evaluation
+  runner->reset(theta.data(), kCentreMemberId, set, 0, set.count);
   env->reset(set, 0, set.count);
   std::vector<AdaptationCounter> counters(size_t(set.count));
   std::vector<float> observations(size_t(set.count) * shape.sources * shape.channels);

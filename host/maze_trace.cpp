@@ -118,7 +118,7 @@ float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& the
   const ModelSpec model = config.model_spec();
   auto runner = make_reference_runner(model, shape, 1);
   auto env = task->make_environment(1);
-  runner->reset(theta.data(), 0xFFFFFFFFu, set, lifetime_index, 1);  // the centre's member id, as in evaluation
+  runner->reset(theta.data(), kCentreMemberId, set, lifetime_index, 1);
   env->reset(set, lifetime_index, 1);
   std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
   ModelState state;

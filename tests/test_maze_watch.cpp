@@ -188,7 +188,7 @@ TEST(MazeTrace, ReferenceRunnerStateMatchesReadOut) {
   const ModelSpec model = config.model_spec();
   const std::vector<float> theta = initial_centre(config);
   auto runner = make_reference_runner(model, {kMazeSources, kMazeChannels}, 2);
-  runner->reset(theta.data(), 0xFFFFFFFFu, LifetimeSet{5, 0, 2}, 0, 2);
+  runner->reset(theta.data(), kCentreMemberId, LifetimeSet{5, 0, 2}, 0, 2);
   std::vector<float> observations(2 * kMazeSources * kMazeChannels, 0.0f), actions(2 * kMazeActions);
   observations[1] = observations[kMazeSources * kMazeChannels + 3] = 1.0f;
   ModelState state;

@@ -202,7 +202,7 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
   const ModelSpec model = config.model_spec();
   auto runner = make_reference_runner(model, shape, 1);
   auto env = task->make_environment(1);
-  runner->reset(checkpoint.state.theta.data(), 0xFFFFFFFFu, set, 0, 1);
+  runner->reset(checkpoint.state.theta.data(), kCentreMemberId, set, 0, 1);
   env->reset(set, 0, 1);
   std::ofstream out(record);
   out << "step";

@@ -61,7 +61,7 @@ void BatchedCell::step(const float* noise) {
 
 void BatchedCell::step_rows(int first, int rows, const float* noise) {
   const int I = spec_.inputs, M = spec_.memory, O = spec_.outputs, F = layout_.feedback;
-  const bool lstm = spec_.kind == CellKind::lstm, steep = spec_.kind != CellKind::gru;
+  const bool lstm = spec_.kind == CellKind::lstm;
   float* const gate_in = &gate_in_[size_t(first) * gate_ld_];
   float* const gates = &gates_[size_t(first) * gates_ld_];
   float* const cand = &cand_[size_t(first) * cand_ld_];
@@ -96,7 +96,8 @@ void BatchedCell::step_rows(int first, int rows, const float* noise) {
     lap(gemm_stage_);
     // Gates in place (reset over the first M columns, update over the next M),
     // and r * h written over h in the gate input for the candidate layer.
-    const float gain = steep ? 3.0f : 1.0f, reset_offset = steep ? 1.0f : 0.0f;
+    const GateConstants constants = gate_constants(spec_.kind);
+    const float gain = constants.gain, reset_offset = constants.reset_offset;
     for (int r = 0; r < rows; ++r) {
       float* g = &gates[size_t(r) * gates_ld_];
       float* in_h = &gate_in[size_t(r) * gate_ld_ + I + F];
@@ -120,7 +121,7 @@ void BatchedCell::step_rows(int first, int rows, const float* noise) {
   gemm(rows, hidden, hidden_ld_, w_out_, out, out_ld_);
   lap(gemm_stage_);
   // The read-out of the real rows (the padding rows beyond rows_ stay unclamped and unused).
-  const float gain = spec_.spiking ? 1000.0f : 1.0f;
+  const float gain = readout_gain(spec_);
   for (int r = 0; r < std::min(rows, rows_ - first); ++r) {
     float* o = &out[size_t(r) * out_ld_];
     const float* eps = noise ? noise + size_t(first + r) * O : nullptr;

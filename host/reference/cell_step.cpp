@@ -47,22 +47,22 @@ void cell_step(const CellSpec& spec, const float* theta, const float* x, const f
     }
   } else {
     // ENU/NFENU: steep gates, reset biased shut; GRU: standard gates.
-    const bool steep = spec.kind != CellKind::gru;
+    const GateConstants k = gate_constants(spec.kind);
     std::vector<float> reset(static_cast<size_t>(M)), update(static_cast<size_t>(M));
     for (int m = 0; m < M; ++m) {
-      reset[m] = steep ? sigmoid(3.0f * (gates[m] - 1.0f)) : sigmoid(gates[m]);
-      update[m] = steep ? sigmoid(3.0f * gates[M + m]) : sigmoid(gates[M + m]);
+      reset[m] = sigmoid(k.gain * (gates[m] - k.reset_offset));
+      update[m] = sigmoid(k.gain * gates[M + m]);
       gate_in[size_t(I + F + m)] = reset[m] * h[m];
     }
     affine(theta + l.w_cand, l.gate_inputs, M, gate_in.data(), cand.data());
     for (int m = 0; m < M; ++m) {
-      const float candidate = std::tanh(steep ? 3.0f * cand[m] : cand[m]);
+      const float candidate = std::tanh(k.gain * cand[m]);
       h[m] = (1.0f - update[m]) * h[m] + update[m] * candidate;
     }
   }
 
   // o = clamp(gain * (W_o [h ; 1] + noise), 0, 1), gain 1000 in spike mode.
-  const float gain = spec.spiking ? 1000.0f : 1.0f;
+  const float gain = readout_gain(spec);
   affine(theta + l.w_out, M, O, h, o);
   for (int k = 0; k < O; ++k) {
     o[k] = std::clamp(gain * (o[k] + (noise ? noise[k] : 0.0f)), 0.0f, 1.0f);

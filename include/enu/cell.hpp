@@ -13,8 +13,6 @@ namespace enu {
 enum class CellKind { enu, nfenu, gru, lstm };
 
 const char* to_string(CellKind kind);
-/// Parses "enu", "nfenu", "gru" or "lstm"; throws enu::Error otherwise.
-CellKind parse_cell_kind(const std::string& name);
 
 /// One recurrent unit with I input channels, M memory cells and O output channels.
 struct CellSpec {
@@ -57,6 +55,20 @@ ENU_HD CellLayout cell_layout(const CellSpec& spec) {
   l.state_size = l.o + spec.outputs;
   return l;
 }
+
+/// The constants of the gates and the read-out, the same in every backend
+/// (DESIGN.md 2.1). ENU and NFENU gates are steep and the reset gate is biased
+/// shut: r = sigmoid(3 (a_r - 1)), z = sigmoid(3 a_z), candidate tanh(3 a_c);
+/// the GRU's are the standard ones (gain 1, no offset). The LSTM uses neither.
+struct GateConstants {
+  float gain = 1.0f;          // on the reset, update and candidate pre-activations
+  float reset_offset = 0.0f;  // subtracted from the reset pre-activation
+};
+ENU_HD GateConstants gate_constants(CellKind kind) {
+  return kind == CellKind::enu || kind == CellKind::nfenu ? GateConstants{3.0f, 1.0f} : GateConstants{};
+}
+/// o = clamp(gain * (W_o [h ; 1] + noise), 0, 1): gain 1000 makes a spiking read-out a step.
+ENU_HD float readout_gain(const CellSpec& spec) { return spec.spiking ? 1000.0f : 1.0f; }
 
 /// Multiply-adds of one step, counted as 2 FLOPs each (the figure benchmarks report).
 inline double cell_flops_per_step(const CellSpec& spec) {

@@ -30,7 +30,6 @@ struct IafConfig {
 };
 
 /// task.stdp: a synapse whose weight follows a neuromodulated STDP rule.
-enum class StdpRule { simple, complex };
 struct StdpConfig {
   int steps = 100;
   float potential_lo = 0.45f;      // graded potential ~ uniform(lo, hi), drawn every step

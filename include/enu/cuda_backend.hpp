@@ -46,7 +46,7 @@ std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const Tas
                                                const CudaOptions& options = {});
 
 /// Replays hand-made observations through lifetimes 0 .. set.count-1 of one
-/// parameter vector on the device (as the centre: member id 0xFFFFFFFF) and
+/// parameter vector on the device (as the centre: member id kCentreMemberId) and
 /// returns every step's actions, [lifetimes x steps x action_count]: the per-step
 /// parity check against the CPU reference. observations: [lifetimes x steps x
 /// sources x channels] in `shape`.

@@ -9,6 +9,11 @@
 
 namespace enu {
 
+/// The member id of the centre run on its own (a centre-only population, an
+/// analysis, a recorded lifetime): its per-member streams (output noise) are
+/// none of the population's members'.
+constexpr uint32_t kCentreMemberId = 0xFFFFFFFFu;
+
 /// A population of mirrored perturbations around a centre, never materialised:
 /// member m has theta + sign(m) * sigma * eps_{m/2}, sign = +1 for even m and -1
 /// for odd m, where eps_i[k] is the k-th standard normal of the es_noise stream
@@ -29,7 +34,7 @@ struct Population {
   int first = 0;                  // global index of local member 0
 
   /// Identifier used to key per-member random streams (output noise).
-  ENU_HD uint32_t member_id(int m) const { return centre_only ? 0xFFFFFFFFu : uint32_t(first + m); }
+  ENU_HD uint32_t member_id(int m) const { return centre_only ? kCentreMemberId : uint32_t(first + m); }
 };
 
 /// eps_{pair}[first .. first+count-1] of a generation, written to out.

@@ -53,7 +53,7 @@ std::vector<float> reference_replay(const ModelSpec& model, ObservationShape sha
   auto runner = make_reference_runner(model, shape, set.count);
   const int A = model.action_count();
   const size_t obs_size = size_t(shape.sources) * shape.channels;
-  runner->reset(theta.data(), 0xFFFFFFFFu, set, 0, set.count);
+  runner->reset(theta.data(), kCentreMemberId, set, 0, set.count);
   std::vector<float> step_obs(set.count * obs_size), step_actions(size_t(set.count) * A), out(size_t(set.count) * steps * A);
   for (int t = 0; t < steps; ++t) {
     for (int e = 0; e < set.count; ++e) {

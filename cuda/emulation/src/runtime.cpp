@@ -106,15 +106,14 @@ void drain_all() {
   for (const auto& s : d.streams) drain(*s);
 }
 
-/// Device memory ahead of any allocation: what this host can still give.
-size_t host_available_bytes() {
+/// The device's memory is the host's: what it can still give, and all it has.
+struct HostMemory {
+  size_t free = 0, total = 0;
+};
+HostMemory host_memory() {
   struct sysinfo info {};
-  if (sysinfo(&info) != 0) return 0;
-  return size_t(info.freeram + info.bufferram) * info.mem_unit;
-}
-
-cudaError_t check_range(const void* pointer, size_t bytes) {
-  return allocation_of(pointer, bytes) ? cudaSuccess : cudaErrorInvalidValue;
+  if (sysinfo(&info) != 0) return {};
+  return HostMemory{size_t(info.freeram + info.bufferram) * info.mem_unit, size_t(info.totalram) * info.mem_unit};
 }
 
 }  // namespace
@@ -191,7 +190,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int index) {
   if (index != 0) return result(cudaErrorInvalidDevice);
   *prop = cudaDeviceProp{};
   std::snprintf(prop->name, sizeof prop->name, "NVIDIA H200 (enu CPU emulation)");
-  prop->totalGlobalMem = host_available_bytes();
+  prop->totalGlobalMem = host_memory().total;
   prop->sharedMemPerBlock = kDefaultMaxDynamicShared;
   prop->sharedMemPerBlockOptin = kMaxSharedPerBlockOptin;
   prop->warpSize = int(kWarpSize);
@@ -239,10 +238,9 @@ cudaError_t cudaDeviceReset() {
 cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
   Device& d = device();
   if (d.sticky != cudaSuccess) return result(d.sticky);
-  struct sysinfo info {};
-  sysinfo(&info);
-  *free_bytes = host_available_bytes();
-  *total_bytes = size_t(info.totalram) * info.mem_unit;
+  const HostMemory memory = host_memory();
+  *free_bytes = memory.free;
+  *total_bytes = memory.total;
   return cudaSuccess;
 }
 
@@ -251,7 +249,7 @@ cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   Device& d = device();
   *pointer = nullptr;
   if (d.sticky != cudaSuccess) return result(d.sticky);
-  if (bytes > host_available_bytes()) return result(cudaErrorMemoryAllocation);
+  if (bytes > host_memory().free) return result(cudaErrorMemoryAllocation);
   void* memory = std::malloc(std::max<size_t>(bytes, 1));
   if (!memory) return result(cudaErrorMemoryAllocation);
   std::memset(memory, 0xFF, bytes);
@@ -283,8 +281,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   }
   const bool src_on_device = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
   const bool dst_on_device = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
-  if ((src_on_device && check_range(src, bytes) != cudaSuccess) ||
-      (dst_on_device && check_range(dst, bytes) != cudaSuccess)) {
+  if ((src_on_device && !is_device_range(src, bytes)) || (dst_on_device && !is_device_range(dst, bytes))) {
     return result(cudaErrorInvalidValue);
   }
   if (!src_on_device) {
@@ -304,7 +301,7 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
 
 cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t stream) {
   if (bytes == 0) return cudaSuccess;
-  if (check_range(dst, bytes) != cudaSuccess) return result(cudaErrorInvalidValue);
+  if (!is_device_range(dst, bytes)) return result(cudaErrorInvalidValue);
   return enqueue(stream, [dst, value, bytes]() { std::memset(dst, value, bytes); });
 }
 

@@ -56,7 +56,4 @@ void report_in_block(const std::string& fault);
 void watch(const void* begin, size_t bytes, const std::string& description, bool per_block);
 void unwatch(const void* begin);
 
-/// "file:line in function" for a code address, where a symbolizer is at hand.
-std::string describe_code(uintptr_t pc);
-
 }  // namespace enu::emulation

@@ -77,6 +77,19 @@ Region* find(uintptr_t address) {
   return address < (*it)->end ? it->get() : nullptr;
 }
 
+/// "file:line in function" for a code address, where a symbolizer is at hand.
+std::string describe_code(uintptr_t pc) {
+  char text[512] = "";
+  if (__sanitizer_symbolize_pc) {
+    // pc is the return address of the hook's call; pc - 1 lies in the access's instruction.
+    __sanitizer_symbolize_pc(reinterpret_cast<void*>(pc - 1), "%s:%l in %f", text, sizeof text);
+  }
+  if (text[0] == '\0' || std::string(text).rfind("<null>", 0) == 0) {
+    std::snprintf(text, sizeof text, "code address %#zx", size_t(pc));
+  }
+  return text;
+}
+
 /// True when `earlier` is ordered before the running thread's access `now`.
 ENU_HOT bool ordered(const Access& earlier, const RunningThread& now, bool per_block) {
   if (earlier.launch != now.launch) return true;                // another launch (or no access yet)
@@ -194,17 +207,6 @@ void unwatch(const void* begin) {
 
 void set_running_thread(const RunningThread* thread) { running = thread; }
 
-std::string describe_code(uintptr_t pc) {
-  char text[512] = "";
-  if (__sanitizer_symbolize_pc) {
-    // pc is the return address of the hook's call; pc - 1 lies in the access's instruction.
-    __sanitizer_symbolize_pc(reinterpret_cast<void*>(pc - 1), "%s:%l in %f", text, sizeof text);
-  }
-  if (text[0] == '\0' || std::string(text).rfind("<null>", 0) == 0) {
-    std::snprintf(text, sizeof text, "code address %#zx", size_t(pc));
-  }
-  return text;
-}
 
 void record_read(const void* address, size_t bytes) {
   check(address, bytes, false, uintptr_t(__builtin_return_address(0)));

@@ -118,7 +118,9 @@ void report(const char* kind, const Region& region, uintptr_t address, const Acc
                   std::to_string(address - region.begin) + ": " + thread_name(earlier.block, earlier.thread) +
                   (earlier_wrote ? " wrote" : " read") + " it at " + describe_code(earlier.pc) + ", then " +
                   thread_name(now.block, now.thread) + (now_writes ? " wrote" : " read") + " it at " +
-                  describe_code(pc) + ", with no barrier of both threads between");
+                  describe_code(pc) +
+                  (earlier.block != now.block ? ": blocks of one launch are never ordered"
+                                              : ", with no barrier of both threads between"));
 }
 
 WordHistory* map_history(Region& region) {

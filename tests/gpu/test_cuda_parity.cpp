@@ -503,7 +503,7 @@ TEST(CudaParity, DeviceEsUpdateMatchesHost) {
 // More members than a grid's y dimension takes (65,535): every member is
 // evaluated, on both network paths, as on the CPU. Tiny lifetimes keep it cheap
 // on a card; the CPU emulation still runs 17 million threads a launch, so
-// tests/CMakeLists.txt runs it under one schedule only.
+// tools/check.sh runs it under one schedule only.
 TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
   ENU_REQUIRE_DEVICE();
   const int members = 65537;

@@ -22,7 +22,7 @@
 #include "enu/network.hpp"
 #include "enu/task.hpp"
 #include "runner.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace {
 
@@ -32,7 +32,7 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// ---- 1. the machine's FP32 FMA peak (host/cpu_peak.cpp) ------------------------
+// ---- 1. the machine's FP32 FMA peak (host/cpu/cpu_peak.cpp) ------------------------
 
 constexpr int64_t kFmaIterations = 4'000'000;  // ~0.02 s per thread at ~50 GFLOP/s/core
 

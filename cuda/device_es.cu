@@ -78,7 +78,7 @@ struct OptimizerArgs {
   float lr, decay, momentum, beta1, beta2, epsilon, correction1, correction2;
 };
 
-/// optimizer_step() of host/strategy.cpp, one parameter per thread.
+/// optimizer_step() of host/evolution/strategy.cpp, one parameter per thread.
 __global__ void optimizer_kernel(OptimizerArgs a, const float* direction, size_t D, float* theta, float* m1, float* m2) {
   for (size_t k = blockIdx.x * size_t(blockDim.x) + threadIdx.x; k < D; k += size_t(gridDim.x) * blockDim.x) {
     const float g = direction[k];

@@ -20,7 +20,7 @@
 #include "enu/philox.hpp"
 #include "fast/batched_cell.hpp"
 #include "runner.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

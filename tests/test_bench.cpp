@@ -9,7 +9,7 @@
 #include "bench.hpp"
 #include "cpu_evaluator.hpp"
 #include "enu/config.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -1,4 +1,4 @@
-// Checkpoints (host/checkpoint.cpp) and their container (host/npz.cpp): exact
+// Checkpoints (host/evolution/checkpoint.cpp) and their container (host/evolution/npz.cpp): exact
 // round trips, a standard zip/.npy layout, and clean errors on damaged files.
 
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "../host/npz.hpp"
+#include "npz.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/common.hpp"
 

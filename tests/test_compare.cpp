@@ -14,7 +14,7 @@
 #include "enu/common.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

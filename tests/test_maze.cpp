@@ -15,7 +15,7 @@
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
 #include "reference/reference.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -1,4 +1,4 @@
-// Behaviour you can look at (host/maze_trace.hpp): the ASCII frame of known
+// Behaviour you can look at (host/analysis/maze_trace.hpp): the ASCII frame of known
 // maze states, the per-step trace of a scripted lifetime (events at the right
 // steps), the trace of a network agent (consistent with its read-out and with a
 // replay of its actions), the runner's state view, and --watch's frames.
@@ -20,7 +20,7 @@
 #include "maze_trace.hpp"
 #include "run.hpp"
 #include "runner.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

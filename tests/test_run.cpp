@@ -16,7 +16,7 @@
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "run.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

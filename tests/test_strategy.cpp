@@ -14,7 +14,7 @@
 #include "enu/common.hpp"
 #include "enu/evaluator.hpp"
 #include "enu/strategy.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -11,7 +11,7 @@
 #include "enu/common.hpp"
 #include "enu/config.hpp"
 #include "enu/task.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "analysis.hpp"
 #include "bench.hpp"
-#include "cli/backends.hpp"
+#include "backends.hpp"
 #include "compare.hpp"
 #include "cpu_peak.hpp"
 #include "maze_trace.hpp"
@@ -23,12 +23,12 @@
 #include "run.hpp"
 #include "runner.hpp"
 #include "suggest.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 #if defined(ENU_HAVE_CUDA)
 #include "enu/cuda_backend.hpp"
 #endif
 #if defined(ENU_HAVE_MPI)
-#include "mpi/distributed.hpp"
+#include "distributed.hpp"
 #endif
 
 namespace fs = std::filesystem;

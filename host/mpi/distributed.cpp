@@ -1,5 +1,5 @@
 // MPI: the communicator (start-up agreement, watchdog) and the distributed evaluator.
-#include "mpi/distributed.hpp"
+#include "distributed.hpp"
 
 #include <mpi.h>
 

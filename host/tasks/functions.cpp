@@ -1,7 +1,7 @@
 // Plain objectives for checking the evolution strategy itself.
 #include <cmath>
 
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 

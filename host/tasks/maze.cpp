@@ -2,7 +2,7 @@
 // two-junction form. The lifetimes themselves are in enu/maze_tasks.hpp.
 #include <vector>
 
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -2,7 +2,7 @@
 // scaled by a weight that follows a (neuromodulated) STDP rule.
 #include <vector>
 
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

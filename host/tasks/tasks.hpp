@@ -9,32 +9,15 @@
 #include "enu/maze_tasks.hpp"
 #include "enu/single_unit_tasks.hpp"
 #include "enu/task.hpp"
+#include "enu/task_table.hpp"
 
 namespace enu {
-
-/// What a task asks of the model: a single cell, an agent (a network, or one
-/// cell reading every input), or no model (a function objective).
-enum class ModelNeed { cell, agent, none };
-
-/// A task as the config and the registry see it: the one list of tasks.
-struct TaskEntry {
-  const char* name;
-  const char* section;  // the task.<section> it reads
-  ModelNeed model;
-  int min_inputs;       // cell: observation channels the cell must take; agent network: its sensory sources
-  std::shared_ptr<const Task> (*make)(const TaskConfig&);       // lifetime tasks
-  std::shared_ptr<const Objective> (*make_objective)();         // function objectives
-};
-const std::vector<TaskEntry>& task_table();
-/// The entry of `name`; throws enu::Error naming the known tasks.
-const TaskEntry& task_entry(const std::string& name);
 
 /// The task named by config.task.name; throws enu::Error for function tasks
 /// (use make_objective) and unknown names.
 std::shared_ptr<const Task> make_task(const TaskConfig& config);
 /// sphere or rastrigin; throws enu::Error for other names.
 std::shared_ptr<const Objective> make_objective(const TaskConfig& config);
-bool is_objective_task(const std::string& name);
 
 std::shared_ptr<const Task> make_iaf_task(const IafConfig& config);
 std::shared_ptr<const Task> make_stdp_task(const StdpConfig& config, bool complex_rule);

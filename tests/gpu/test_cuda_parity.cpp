@@ -17,7 +17,7 @@
 #include "enu/single_unit_tasks.hpp"
 #include "enu/strategy.hpp"
 #include "runner.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

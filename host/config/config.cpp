@@ -20,7 +20,7 @@
 #include <type_traits>
 
 #include "suggest.hpp"
-#include "tasks/tasks.hpp"
+#include "enu/task_table.hpp"
 
 #include "enu/maze_tasks.hpp"
 

@@ -1,7 +1,7 @@
 #pragma once
 // What a researcher looks at after a run: the f-I curve of an evolved iaf unit,
 // the learning window dw(dt) of an evolved stdp unit, each against its target,
-// and a maze agent's adaptation (host/maze_analysis.hpp).
+// and a maze agent's adaptation (host/analysis/maze_analysis.hpp).
 
 #include <string>
 #include <vector>
@@ -34,7 +34,7 @@ struct AnalysisReport {
 /// The task's analysis (or none for tasks without one): the f-I curve (iaf),
 /// the learning window (stdp, stdp_complex) or the adaptation score against the
 /// best fixed policy (tmaze, double_tmaze; also the trace of one held-out
-/// lifetime, host/maze_trace.hpp). Writes its CSV into run_dir and returns the
+/// lifetime, host/analysis/maze_trace.hpp). Writes its CSV into run_dir and returns the
 /// summary. `found` is false when the task has none.
 AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
                          bool* found);

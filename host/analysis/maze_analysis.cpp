@@ -9,7 +9,7 @@
 
 #include "runner.hpp"
 #include "run.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 

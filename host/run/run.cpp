@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "enu/strategy.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace fs = std::filesystem;

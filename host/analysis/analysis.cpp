@@ -11,7 +11,7 @@
 #include "maze_analysis.hpp"
 #include "maze_trace.hpp"
 #include "runner.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

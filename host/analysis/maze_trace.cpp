@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "run.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

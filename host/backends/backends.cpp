@@ -1,11 +1,11 @@
-#include "cli/backends.hpp"
+#include "backends.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "cpu_evaluator.hpp"
 #include "enu/cuda_backend.hpp"
-#include "tasks/tasks.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
-#include "enu/maze_tasks.hpp"
+#include "enu/task_lifetimes.hpp"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
 
@@ -61,31 +61,22 @@ std::string population_text(const Population& pop, const LifetimeSet& lifetimes)
          " lifetimes";
 }
 
-bool is_maze(const std::string& task) { return task == "tmaze" || task == "double_tmaze"; }
-
-cuda::DeviceTask device_task_for(const TaskConfig& task) {
-  cuda::DeviceTask t;
-  if (task.name == "iaf") {
-    t.kind = cuda::DeviceTask::Kind::iaf;
-    t.iaf = task.iaf;
-    t.steps = task.iaf.steps;
-    t.shape = ObservationShape{1, 1};
-  } else if (task.name == "stdp" || task.name == "stdp_complex") {
-    t.kind = cuda::DeviceTask::Kind::stdp;
-    t.stdp = task.stdp;
-    t.complex_rule = task.name == "stdp_complex";
-    t.steps = task.stdp.steps;
-    t.shape = ObservationShape{1, 4};
-  } else if (is_maze(task.name)) {
-    t.kind = cuda::DeviceTask::Kind::maze;
-    t.maze = task.maze;
-    t.double_maze = task.name == "double_tmaze";
-    t.steps = task.maze.steps;
-    t.shape = ObservationShape{kMazeSources, kMazeChannels};
-  } else {
-    throw Error("--backend cuda: task '" + task.name +
-                "' has no CUDA version yet (iaf, stdp, stdp_complex, tmaze, double_tmaze have)");
+cuda::DeviceTask device_task_for(const TaskConfig& config) {
+  const TaskEntry& entry = task_entry(config.name);
+  if (entry.model == ModelNeed::none) {
+    throw Error("--backend cuda: task '" + config.name + "' has no CUDA version yet (" +
+                task_names([](const TaskEntry& t) { return t.model != ModelNeed::none; }) + " have)");
   }
+  cuda::DeviceTask t;
+  t.config = config;
+  t.kind = entry.kind;
+  t.model = entry.model;
+  with_lifetime(entry.kind, [&](auto tag) {
+    using Lifetime = typename decltype(tag)::type;
+    t.steps = Lifetime::steps(Lifetime::settings_of(config, entry.kind));
+    t.shape = ObservationShape{Lifetime::kSources, Lifetime::kChannels};
+    t.action_count = Lifetime::kActions;
+  });
   return t;
 }
 
@@ -114,9 +105,10 @@ class DeviceModel {
  public:
   DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, const CudaOptions& options, cudaStream_t stream)
       : model_(model), members_per_chunk_(options.members_per_chunk) {
-    const std::string name = task.kind == cuda::DeviceTask::Kind::maze ? "the maze task" : "this task";
+    const bool agent = !task.replay && task.model == ModelNeed::agent;
+    const std::string name = agent ? "the maze task" : "this task";
     if (!is_network()) {
-      if (task.kind == cuda::DeviceTask::Kind::maze) throw Error("--backend cuda: " + name + " takes a network");
+      if (agent) throw Error("--backend cuda: " + name + " takes a network");
       require(cell_limit(model.cell, "single"));
       if (model.cell.inputs < task.shape.channels) {
         throw Error("--backend cuda: the cell has " + std::to_string(model.cell.inputs) + " inputs, " + name +
@@ -125,7 +117,7 @@ class DeviceModel {
       require(shared_limit(cuda::single_unit_shared_bytes(model.cell), "a member's parameters and lifetime scratch"));
       return;
     }
-    if (task.kind != cuda::DeviceTask::Kind::maze && task.kind != cuda::DeviceTask::Kind::replay) {
+    if (!task.replay && !agent) {
       throw Error("--backend cuda: " + name + " takes a single cell, not a network");
     }
     net_ = device_network(model.network, pre_, stream);
@@ -281,7 +273,7 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   DeviceBuffer<float> obs, actions(size_t(set.count) * steps * model.action_count());
   obs.upload(observations.data(), observations.size(), run.stream());
   cuda::DeviceTask task;
-  task.kind = cuda::DeviceTask::Kind::replay;
+  task.replay = true;
   task.steps = steps;
   task.shape = shape;
   task.observations = obs.data();
@@ -294,9 +286,10 @@ DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task_confi
                             const LifetimeSet& set, const CudaOptions& options) {
   CentreRun run(model, theta, "cuda_record");
   cuda::DeviceTask task = device_task_for(task_config);
-  if (task.kind != cuda::DeviceTask::Kind::maze) throw Error("cuda_record: records the maze tasks only");
+  if (task.model != ModelNeed::agent) throw Error("cuda_record: records the maze tasks only");
   const size_t step_count = size_t(set.count) * task.steps;
-  DeviceBuffer<float> observations(step_count * kMazeSources * kMazeChannels), actions(step_count * kMazeActions);
+  DeviceBuffer<float> observations(step_count * task.shape.sources * task.shape.channels),
+      actions(step_count * task.action_count);
   task.observations_out = observations.data();
   task.actions = actions.data();
   run.evaluate(task, set, options);

@@ -402,7 +402,7 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
 
 void LayeredNetwork::evaluate(const Population& pop, const LifetimeSet& lifetimes, const DeviceTask& task,
                               float* fitness, int members_per_chunk, cudaStream_t stream) {
-  with_network_task(task, net_.outputs, [&](auto kernel_task) {
+  with_kernel_task<ModelNeed::agent>(task, net_.outputs, [&](auto kernel_task) {
     evaluate_chunks(pop, lifetimes, kernel_task, task.steps, task.shape, fitness, members_per_chunk, stream);
   });
 }

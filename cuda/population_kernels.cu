@@ -312,7 +312,7 @@ void launch_single_unit(const CellSpec& cell, const Population& pop, const Lifet
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid = member_major_grid(pop, single_unit_blocks_per_member(lifetimes.count));
   const size_t shared = single_unit_shared_bytes(cell);
-  with_single_unit_task(task, cell.outputs, [&](auto kernel_task) {
+  with_kernel_task<ModelNeed::cell>(task, cell.outputs, [&](auto kernel_task) {
     with_cells_per_lane(cell.memory, [&](auto lanes) {
       using Task = decltype(kernel_task);
       constexpr int kLanes = decltype(lanes)::value;
@@ -330,7 +330,7 @@ void launch_network(const DeviceNetwork& net, const Population& pop, const Lifet
   if (pop.size == 0 || lifetimes.count == 0) return;
   const dim3 grid = member_major_grid(pop, lifetimes.count);
   const size_t shared = network_shared_bytes(net, pop.param_count, task.shape.sources * task.shape.channels);
-  with_network_task(task, net.outputs, [&](auto kernel_task) {
+  with_kernel_task<ModelNeed::agent>(task, net.outputs, [&](auto kernel_task) {
     with_cells_per_lane(std::max(net.synapse.memory, net.neuron.memory), [&](auto lanes) {
       using Task = decltype(kernel_task);
       constexpr int kLanes = decltype(lanes)::value;

@@ -11,24 +11,24 @@
 #include "enu/evaluator.hpp"
 #include "enu/model.hpp"
 #include "enu/task.hpp"
+#include "enu/task_table.hpp"
 
 namespace enu::cuda {
 
-/// What runs inside the kernel each lifetime: a task's environment, or a replay
-/// of given observations (actions recorded) for the parity tests. Single units
-/// take iaf, stdp and replay; networks take maze and replay.
+/// What runs inside the kernel each lifetime: a task's lifetimes, or a replay of
+/// given observations (actions recorded) for the parity tests. Single units take
+/// the tasks whose model is a cell, networks those whose model is an agent.
 struct DeviceTask {
-  enum class Kind { iaf, stdp, maze, replay } kind = Kind::replay;
-  IafConfig iaf;
-  StdpConfig stdp;
-  bool complex_rule = false;
-  MazeConfig maze;
-  bool double_maze = false;
+  bool replay = false;
+  TaskConfig config;                    // not replay: the task and its settings
+  TaskKind kind = TaskKind::iaf;        // of config.name
+  ModelNeed model = ModelNeed::cell;    // what it steps: a single cell or a network (agent)
   int steps = 0;
   ObservationShape shape;
+  int action_count = 0;                 // not replay: the lifetime's actions per step
   const float* observations = nullptr;  // replay: [lifetimes x steps x sources x channels], read
-  float* actions = nullptr;             // replay, and maze if set: [lifetimes x steps x action_count], written
-  float* observations_out = nullptr;    // maze, if set: [lifetimes x steps x sources x channels], written
+  float* actions = nullptr;             // replay, and a recording: [lifetimes x steps x action_count], written
+  float* observations_out = nullptr;    // a recording: [lifetimes x steps x sources x channels], written
 };
 
 /// The network's topology and cells in plain device-friendly form.

@@ -6,10 +6,10 @@
 namespace enu::testing_support {
 
 /// Takes `action` as the network's argmax would pick it.
-inline void act(MazeLifetime& lt, const MazeConfig& config, int action) {
+inline void act(MazeLifetime& lt, int action) {
   float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
   outputs[action] = 1.0f;
-  lt.act(config, outputs);
+  lt.act(outputs);
 }
 
 /// Puts the food at end `food`, the poison at `poison`, the rest empty.

@@ -32,7 +32,7 @@ MazeConfig plain_config() {
 
 MazeLifetime started(const MazeConfig& config, bool double_maze, int lifetime = 0, uint64_t seed = 7) {
   MazeLifetime lt;
-  lt.start(config, double_maze, seed, 0, lifetime);
+  lt.start({config, double_maze}, seed, 0, lifetime);
   return lt;
 }
 
@@ -54,8 +54,8 @@ std::vector<int> path_to(bool double_maze, int e) {
 }
 
 /// Walks to end `e`; returns the lifetime's events at the last step.
-void go_to(MazeLifetime& lt, const MazeConfig& config, int e) {
-  for (int a : path_to(lt.maze.double_maze, e)) act(lt, config, a);
+void go_to(MazeLifetime& lt, int e) {
+  for (int a : path_to(lt.maze.double_maze, e)) act(lt, a);
   ASSERT_EQ(lt.end_reached, e);
 }
 
@@ -121,24 +121,24 @@ TEST(TMaze, WallsBlockAndTurnsChangeHeading) {
   EXPECT_EQ(lt.heading, kNorth);
   EXPECT_EQ(lt.ahead(), kSeeNothing);
 
-  act(lt, config, kTurnLeft);
+  act(lt, kTurnLeft);
   EXPECT_EQ(lt.heading, kWest);
   EXPECT_EQ(lt.ahead(), kSeeWall);
-  act(lt, config, kForward);  // into the wall
+  act(lt, kForward);  // into the wall
   EXPECT_EQ(lt.row, 5);
   EXPECT_EQ(lt.col, 3);
-  act(lt, config, kTurnLeft);
+  act(lt, kTurnLeft);
   EXPECT_EQ(lt.heading, kSouth);
-  act(lt, config, kForward);  // below the start is the outer wall
+  act(lt, kForward);  // below the start is the outer wall
   EXPECT_EQ(lt.row, 5);
-  act(lt, config, kTurnRight);
-  act(lt, config, kTurnRight);
+  act(lt, kTurnRight);
+  act(lt, kTurnRight);
   EXPECT_EQ(lt.heading, kNorth);
-  for (int i = 0; i < 4; ++i) act(lt, config, kForward);
+  for (int i = 0; i < 4; ++i) act(lt, kForward);
   EXPECT_EQ(lt.row, 1);
   EXPECT_EQ(lt.col, 3);
   EXPECT_EQ(lt.ahead(), kSeeWall);
-  act(lt, config, kForward);
+  act(lt, kForward);
   EXPECT_EQ(lt.row, 1);
   EXPECT_EQ(lt.steps_alive, 11);
   EXPECT_TRUE(lt.alive);
@@ -150,16 +150,16 @@ TEST(TMaze, ReachingAnEndEatsAndReturnsToStart) {
   const MazeConfig config = plain_config();
   MazeLifetime lt = started(config, false);
   place(lt, 0, 1);
-  for (int a : {kForward, kForward, kForward, kForward, kTurnLeft, kForward}) act(lt, config, a);
+  for (int a : {kForward, kForward, kForward, kForward, kTurnLeft, kForward}) act(lt, a);
   EXPECT_EQ(lt.col, 2);
   EXPECT_EQ(lt.ahead(), kSeeFood);
-  act(lt, config, kForward);
+  act(lt, kForward);
   EXPECT_TRUE(lt.ate_food);
   EXPECT_EQ(lt.end_reached, 0);
   EXPECT_EQ(lt.row, 5);
   EXPECT_EQ(lt.col, 3);
   EXPECT_EQ(lt.heading, kNorth);
-  for (int a : {kForward, kForward, kForward, kForward, kTurnRight, kForward}) act(lt, config, a);
+  for (int a : {kForward, kForward, kForward, kForward, kTurnRight, kForward}) act(lt, a);
   EXPECT_EQ(lt.ahead(), kSeePoison);
 }
 
@@ -180,14 +180,14 @@ TEST(TMaze, RewardsAndRewardInput) {
   MazeLifetime lt = started(config, false);
   place(lt, 1, 0);
   float obs[kMazeSources * kMazeChannels];
-  go_to(lt, config, 1);
+  go_to(lt, 1);
   EXPECT_EQ(lt.reward, 1.0f);
   EXPECT_EQ(lt.fitness_reward, 1.0);
   lt.observe(obs);
   EXPECT_EQ(obs[9], 0.0f);
   EXPECT_EQ(obs[10], 1.0f);
   EXPECT_EQ(obs[11], 0.0f);
-  go_to(lt, config, 0);
+  go_to(lt, 0);
   EXPECT_TRUE(lt.ate_poison);
   EXPECT_FALSE(lt.forgiven);
   EXPECT_EQ(lt.reward, -1.0f);
@@ -195,7 +195,7 @@ TEST(TMaze, RewardsAndRewardInput) {
   lt.observe(obs);
   EXPECT_EQ(obs[10], 0.0f);
   EXPECT_EQ(obs[11], 1.0f);
-  act(lt, config, kTurnLeft);  // a step without an item: no reward
+  act(lt, kTurnLeft);  // a step without an item: no reward
   EXPECT_EQ(lt.reward, 0.0f);
   lt.observe(obs);
   EXPECT_EQ(obs[10] + obs[11], 0.0f);
@@ -210,15 +210,15 @@ TEST(TMaze, FirstPoisonAfterSwapIsNotPenalised) {
   config.poisons_to_die = 0;
   MazeLifetime lt = started(config, false);
   place(lt, 0, 1);
-  go_to(lt, config, 0);  // food, then the swap: poison now at 0
+  go_to(lt, 0);  // food, then the swap: poison now at 0
   EXPECT_TRUE(lt.swapped);
   EXPECT_EQ(lt.poison_end, 0);
-  go_to(lt, config, 0);
+  go_to(lt, 0);
   EXPECT_TRUE(lt.ate_poison);
   EXPECT_TRUE(lt.forgiven);
   EXPECT_EQ(lt.reward, -1.0f);
   EXPECT_EQ(lt.fitness_reward, 1.0);
-  go_to(lt, config, 0);
+  go_to(lt, 0);
   EXPECT_FALSE(lt.forgiven);
   EXPECT_EQ(lt.fitness_reward, 0.0);
 }
@@ -231,22 +231,22 @@ TEST(TMaze, EnergyFallsRestoresAndStarves) {
   MazeLifetime lt = started(config, false);
   place(lt, 0, 1);
   EXPECT_EQ(lt.energy, 18.0f);
-  for (int i = 0; i < 3; ++i) act(lt, config, kTurnLeft);
+  for (int i = 0; i < 3; ++i) act(lt, kTurnLeft);
   EXPECT_EQ(lt.energy, 17.25f);
-  for (int i = 0; i < 1; ++i) act(lt, config, kTurnLeft);  // back to north
-  go_to(lt, config, 0);                                     // 7 steps, the last one eats
+  for (int i = 0; i < 1; ++i) act(lt, kTurnLeft);  // back to north
+  go_to(lt, 0);                                     // 7 steps, the last one eats
   EXPECT_EQ(lt.energy, 18.0f);
   const int eaten_at = lt.steps_alive - 1;  // step index of the meal
   int died_at = -1;
   for (int step = eaten_at + 1; step < 400 && died_at < 0; ++step) {
-    act(lt, config, kTurnRight);
+    act(lt, kTurnRight);
     if (lt.died) died_at = step;
   }
   EXPECT_EQ(died_at, eaten_at + 72);
   EXPECT_FALSE(lt.alive);
   const int alive_steps = lt.steps_alive;
   EXPECT_EQ(alive_steps, died_at + 1);
-  act(lt, config, kForward);
+  act(lt, kForward);
   EXPECT_EQ(lt.steps_alive, alive_steps);
   EXPECT_EQ(lt.action, -1);
   EXPECT_FALSE(lt.died);  // the event happens once
@@ -254,7 +254,7 @@ TEST(TMaze, EnergyFallsRestoresAndStarves) {
   lt.observe(obs);
   for (float v : obs) EXPECT_EQ(v, 0.0f);
   // Fitness: one food (+1) plus 0.025 per step alive.
-  EXPECT_FLOAT_EQ(lt.fitness(config), 1.0f + 0.025f * float(alive_steps));
+  EXPECT_FLOAT_EQ(lt.fitness(), 1.0f + 0.025f * float(alive_steps));
 }
 
 // Starving from the start: alive for exactly energy_start / energy_per_step steps.
@@ -264,10 +264,10 @@ TEST(TMaze, StarvesAtThePredictedStep) {
   config.energy_per_step = 0.5f;
   MazeLifetime lt = started(config, false);
   for (int step = 0; step < 9; ++step) {
-    act(lt, config, kTurnLeft);
+    act(lt, kTurnLeft);
     EXPECT_TRUE(lt.alive) << "step " << step;
   }
-  act(lt, config, kTurnLeft);
+  act(lt, kTurnLeft);
   EXPECT_TRUE(lt.died);
   EXPECT_EQ(lt.steps_alive, 10);
 }
@@ -278,11 +278,11 @@ TEST(TMaze, TwoPoisonsInARowKill) {
   const MazeConfig config = plain_config();
   MazeLifetime lt = started(config, false);
   place(lt, 0, 1);
-  go_to(lt, config, 1);
-  go_to(lt, config, 0);
-  go_to(lt, config, 1);
+  go_to(lt, 1);
+  go_to(lt, 0);
+  go_to(lt, 1);
   EXPECT_TRUE(lt.alive);
-  go_to(lt, config, 1);
+  go_to(lt, 1);
   EXPECT_TRUE(lt.died);
   EXPECT_FALSE(lt.alive);
   EXPECT_EQ(lt.steps_alive, 28);
@@ -292,7 +292,7 @@ TEST(TMaze, TwoPoisonsInARowKill) {
   immortal.poisons_to_die = 0;
   MazeLifetime other = started(immortal, false);
   place(other, 0, 1);
-  for (int i = 0; i < 4; ++i) go_to(other, immortal, 1);
+  for (int i = 0; i < 4; ++i) go_to(other, 1);
   EXPECT_TRUE(other.alive);
 }
 
@@ -303,7 +303,7 @@ std::vector<int> food_sides(const MazeConfig& config, bool double_maze, int meal
   MazeLifetime lt = started(config, double_maze, lifetime);
   std::vector<int> sides;
   for (int i = 0; i < meals; ++i) {
-    go_to(lt, config, lt.food_end);
+    go_to(lt, lt.food_end);
     EXPECT_TRUE(lt.ate_food);
     sides.push_back(lt.food_end);
   }
@@ -334,7 +334,7 @@ TEST(TMaze, SwapEventsMatchSideChanges) {
     MazeLifetime lt = started(config, false, lifetime);
     for (int meal = 1; meal <= 20; ++meal) {
       const int before = lt.food_end;
-      go_to(lt, config, lt.food_end);
+      go_to(lt, lt.food_end);
       EXPECT_EQ(lt.swapped, lt.food_end != before);
       if (meal % 5 == 0) ++chances;
       else EXPECT_FALSE(lt.swapped);
@@ -354,10 +354,10 @@ TEST(TMaze, SwapSequenceIndependentOfBehaviour) {
   for (int lifetime = 0; lifetime < 10; ++lifetime) {
     MazeLifetime greedy = started(config, false, lifetime), wanderer = started(config, false, lifetime);
     for (int meal = 0; meal < 25; ++meal) {
-      go_to(greedy, config, greedy.food_end);
-      go_to(wanderer, config, wanderer.poison_end);
-      for (int turn = 0; turn < 4; ++turn) act(wanderer, config, kTurnLeft);
-      go_to(wanderer, config, wanderer.food_end);
+      go_to(greedy, greedy.food_end);
+      go_to(wanderer, wanderer.poison_end);
+      for (int turn = 0; turn < 4; ++turn) act(wanderer, kTurnLeft);
+      go_to(wanderer, wanderer.food_end);
       EXPECT_EQ(greedy.food_end, wanderer.food_end) << "lifetime " << lifetime << " meal " << meal;
     }
   }
@@ -382,7 +382,7 @@ TEST(TMaze, InputPermutationPerLifetime) {
   EXPECT_EQ(seen.size(), 6u);
 
   MazeLifetime lt = started(config, false, 3);
-  act(lt, config, kTurnLeft);  // a wall ahead
+  act(lt, kTurnLeft);  // a wall ahead
   float obs[kMazeSources * kMazeChannels];
   lt.observe(obs);
   for (int s = 0; s < kMazeSources; ++s)
@@ -414,8 +414,8 @@ TEST(TMaze, BalancedOrdersTakeTurns) {
       std::set<int> orders;
       for (int lifetime = first; lifetime < first + kMazeInputOrders; ++lifetime) {
         MazeLifetime turn, drawn;
-        turn.start(balanced, false, 7, generation, lifetime);
-        drawn.start(MazeConfig{}, false, 7, generation, lifetime);
+        turn.start({balanced, false}, 7, generation, lifetime);
+        drawn.start({MazeConfig{}, false}, 7, generation, lifetime);
         const int order = input_order_index(turn.permutation);
         EXPECT_EQ(uint64_t(order), (uint64_t(lifetime) + generation) % kMazeInputOrders);
         orders.insert(order);
@@ -527,23 +527,23 @@ TEST(DoubleTMaze, EndsRewardsAndReturn) {
   const MazeConfig config = plain_config();
   MazeLifetime lt = started(config, true);
   place(lt, 2, 1);
-  go_to(lt, config, 0);  // empty: 9 steps
+  go_to(lt, 0);  // empty: 9 steps
   EXPECT_FALSE(lt.ate_food || lt.ate_poison);
   EXPECT_EQ(lt.reward, 0.0f);
   EXPECT_EQ(lt.energy, 18.0f - 9 * 0.25f);
   EXPECT_EQ(lt.row, 6);
   EXPECT_EQ(lt.heading, kNorth);
-  go_to(lt, config, 1);
+  go_to(lt, 1);
   EXPECT_TRUE(lt.ate_poison);
-  go_to(lt, config, 3);  // empty: does not reset the poisons in a row
-  go_to(lt, config, 2);
+  go_to(lt, 3);  // empty: does not reset the poisons in a row
+  go_to(lt, 2);
   EXPECT_TRUE(lt.ate_food);
   EXPECT_EQ(lt.energy, 18.0f);
   EXPECT_EQ(lt.fitness_reward, 0.0);
   EXPECT_EQ(lt.steps_alive, 36);
-  EXPECT_FLOAT_EQ(lt.fitness(config), 0.025f * 36);
+  EXPECT_FLOAT_EQ(lt.fitness(), 0.025f * 36);
   // The colour ahead shows from the second junction.
-  for (int a : {kForward, kForward, kForward, kForward, kTurnLeft, kForward, kForward, kTurnLeft}) act(lt, config, a);
+  for (int a : {kForward, kForward, kForward, kForward, kTurnLeft, kForward, kForward, kTurnLeft}) act(lt, a);
   EXPECT_EQ(lt.ahead(), kSeePoison);
 }
 
@@ -557,7 +557,7 @@ TEST(DoubleTMaze, ChangesMovePoisonToOldFood) {
   std::set<int> visited = {lt.food_end};
   for (int meal = 1; meal <= 100; ++meal) {
     const int before = lt.food_end;
-    go_to(lt, config, lt.food_end);
+    go_to(lt, lt.food_end);
     EXPECT_EQ(lt.swapped, meal % 5 == 0);
     if (lt.swapped) {
       EXPECT_EQ(lt.poison_end, before);
@@ -650,16 +650,16 @@ TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
   const CellLayout layout = cell_layout(model.cell);
   for (int e = 0; e < 3; ++e) {
     MazeLifetime life;
-    life.start(config.task.maze, false, set.seed, set.generation, e);
+    life.start({config.task.maze, false}, set.seed, set.generation, e);
     std::vector<float> state(size_t(layout.state_size), 0.0f);
     float x[kMazeSources * kMazeChannels];
     for (int t = 0; t < config.task.maze.steps; ++t) {
       life.observe(x);
       reference::cell_step(model.cell, theta.data(), x, nullptr, state.data());
-      life.act(config.task.maze, &state[size_t(layout.o)]);
+      life.act(&state[size_t(layout.o)]);
     }
-    EXPECT_EQ(reference[size_t(e)], life.fitness(config.task.maze)) << "lifetime " << e;
-    EXPECT_NEAR(fast[size_t(e)], life.fitness(config.task.maze), 1e-4) << "lifetime " << e;
+    EXPECT_EQ(reference[size_t(e)], life.fitness()) << "lifetime " << e;
+    EXPECT_NEAR(fast[size_t(e)], life.fitness(), 1e-4) << "lifetime " << e;
   }
 }
 

@@ -32,7 +32,7 @@ using testing_support::place;
 /// A tmaze lifetime with the food at end `food` (0 west, 1 east), the poison at the other.
 MazeLifetime tmaze_with_food_at(const MazeConfig& config, int food) {
   MazeLifetime lt;
-  lt.start(config, false, 3, 0, 0);
+  lt.start({config, false}, 3, 0, 0);
   lt.item[0] = lt.item[1] = kEmpty;
   lt.food_end = food;
   lt.poison_end = 1 - food;
@@ -42,9 +42,9 @@ MazeLifetime tmaze_with_food_at(const MazeConfig& config, int food) {
 }
 
 /// Walks from the start to end `e` of the published tmaze, the counter watching every step.
-void walk_to(MazeLifetime& lt, const MazeConfig& config, int e, AdaptationCounter& counter) {
+void walk_to(MazeLifetime& lt, int e, AdaptationCounter& counter) {
   for (int a : {kForward, kForward, kForward, kForward, e == 0 ? kTurnLeft : kTurnRight, kForward, kForward}) {
-    act(lt, config, a);
+    act(lt, a);
     counter.step(lt);
   }
 }
@@ -67,14 +67,14 @@ TEST(AdaptationCounter, ScriptedSwapsPoisonsAndUnresolved) {
   {  // food (swap 1), poison, food (swap 1 adapted, swap 2), poison, poison: dead (swap 2 failed)
     MazeLifetime lt = tmaze_with_food_at(config, 0);
     AdaptationCounter counter;
-    walk_to(lt, config, 0, counter);
+    walk_to(lt, 0, counter);
     ASSERT_TRUE(lt.swapped);
-    walk_to(lt, config, 0, counter);
+    walk_to(lt, 0, counter);
     ASSERT_TRUE(lt.ate_poison);
-    walk_to(lt, config, 1, counter);
+    walk_to(lt, 1, counter);
     ASSERT_TRUE(lt.ate_food && lt.swapped);
-    walk_to(lt, config, 1, counter);
-    walk_to(lt, config, 1, counter);
+    walk_to(lt, 1, counter);
+    walk_to(lt, 1, counter);
     ASSERT_TRUE(lt.died);
     counter.finish(lt, config);
     EXPECT_EQ(counter.score.swaps, 2);
@@ -90,9 +90,9 @@ TEST(AdaptationCounter, ScriptedSwapsPoisonsAndUnresolved) {
   {  // food (swap), straight to the new food: adapted with no poison; food (swap), then the steps run out
     MazeLifetime lt = tmaze_with_food_at(config, 1);
     AdaptationCounter counter;
-    walk_to(lt, config, 1, counter);
-    walk_to(lt, config, 0, counter);
-    walk_to(lt, config, 0, counter);  // poison: one is allowed, the outcome is still open
+    walk_to(lt, 1, counter);
+    walk_to(lt, 0, counter);
+    walk_to(lt, 0, counter);  // poison: one is allowed, the outcome is still open
     counter.finish(lt, config);
     EXPECT_EQ(counter.score.swaps, 1);
     EXPECT_EQ(counter.score.adapted, 1);
@@ -102,10 +102,10 @@ TEST(AdaptationCounter, ScriptedSwapsPoisonsAndUnresolved) {
   {  // food (swap), then bump into the junction wall until energy runs out: a failure
     MazeLifetime lt = tmaze_with_food_at(config, 0);
     AdaptationCounter counter;
-    walk_to(lt, config, 0, counter);
+    walk_to(lt, 0, counter);
     int steps = 0;
     while (lt.alive && steps++ < 200) {
-      act(lt, config, kForward);
+      act(lt, kForward);
       counter.step(lt);
     }
     ASSERT_FALSE(lt.alive);
@@ -120,11 +120,11 @@ TEST(AdaptationCounter, ScriptedSwapsPoisonsAndUnresolved) {
     immortal.poisons_to_die = 0;
     MazeLifetime lt = tmaze_with_food_at(immortal, 0);
     AdaptationCounter counter;
-    walk_to(lt, immortal, 0, counter);
-    walk_to(lt, immortal, 0, counter);
-    walk_to(lt, immortal, 0, counter);
+    walk_to(lt, 0, counter);
+    walk_to(lt, 0, counter);
+    walk_to(lt, 0, counter);
     ASSERT_TRUE(lt.alive);
-    walk_to(lt, immortal, 1, counter);
+    walk_to(lt, 1, counter);
     ASSERT_TRUE(lt.ate_food);
     counter.finish(lt, immortal);
     EXPECT_EQ(counter.score.swaps, 1);  // the swap at the last food is open at the end: unresolved

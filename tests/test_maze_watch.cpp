@@ -69,7 +69,7 @@ RunConfig tiny_maze_config(const std::string& task = "tmaze") {
 TEST(MazeWatch, RenderKnownTmazeState) {
   MazeConfig config;
   MazeLifetime lt;
-  lt.start(config, false, 1, 0, 0);
+  lt.start({config, false}, 1, 0, 0);
   place(lt, 0, 1);
   lt.row = 3;
   lt.col = 3;
@@ -93,12 +93,12 @@ TEST(MazeWatch, RenderDoubleMazeDeathByPoison) {
   MazeConfig config;
   config.permute_inputs = false;
   MazeLifetime lt;
-  lt.start(config, true, 1, 0, 0);
+  lt.start({config, true}, 1, 0, 0);
   place(lt, 0, 3);
   // Two poisons in a row at end 3 (east, south): the second ends the lifetime on S.
   for (int trial = 0; trial < 2; ++trial) {
     for (int a : {kForward, kForward, kForward, kForward, kTurnRight, kForward, kForward, kTurnRight, kForward})
-      act(lt, config, a);
+      act(lt, a);
   }
   const std::string expected =
       "# # # # # # #\n"
@@ -135,7 +135,7 @@ TEST(MazeTrace, ScriptedLifetimeHasEventsAtTheirSteps) {
   config.swap_every = 1;
   config.swap_probability = 1.0f;
   MazeLifetime lt;
-  lt.start(config, false, 3, 0, 0);
+  lt.start({config, false}, 3, 0, 0);
   place(lt, 0, 1);
   const std::vector<int> west = {kForward, kForward, kForward, kForward, kTurnLeft, kForward, kForward};
   std::vector<int> script;
@@ -145,7 +145,7 @@ TEST(MazeTrace, ScriptedLifetimeHasEventsAtTheirSteps) {
   MazeTraceWriter writer(csv, nullptr);
   int step = 0;
   for (int a : script) {
-    act(lt, config, a);
+    act(lt, a);
     writer.step(step++, lt, nullptr);
     if (!lt.alive) break;
   }
@@ -236,14 +236,14 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
 
     MazeLifetime replay;
     const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
-    replay.start(config.task.maze, task != "tmaze", set.seed, set.generation, traced);
+    replay.start({config.task.maze, task != "tmaze"}, set.seed, set.generation, traced);
     for (size_t s = 0; s < life.size(); ++s) {
       const auto& r = life[s];
       float outputs[kMazeActions];
       for (int k = 0; k < kMazeActions; ++k)
         outputs[k] = float(states[s].at("neuron" + std::to_string(3 + k) + "_out0"));
       EXPECT_EQ(maze_action(outputs), int(r.at("action"))) << "step " << s;
-      act(replay, config.task.maze, int(r.at("action")));
+      act(replay, int(r.at("action")));
       EXPECT_EQ(replay.row, int(r.at("row"))) << "step " << s;
       EXPECT_EQ(replay.col, int(r.at("col"))) << "step " << s;
       EXPECT_EQ(replay.heading, int(r.at("heading"))) << "step " << s;

@@ -71,7 +71,7 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta) {
 
 CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta) {
   const StdpConfig& stdp = config.task.stdp;
-  const bool complex_rule = config.task.name == "stdp_complex";
+  const bool complex_rule = task_kind(config.task.name) == TaskKind::stdp_complex;
   const float potential = 0.5f * (stdp.potential_lo + stdp.potential_hi);
   const int reach = int(std::lround(3.5f * stdp.spike_std));
   const int centre = int(std::lround(stdp.spike_mean));
@@ -102,34 +102,46 @@ CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta
                          std::to_string(reach) + ", " + std::to_string(reach) + "], neuromodulator 1 and 0"};
 }
 
-AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
-                            bool* found) {
-  const std::string& task = config.task.name;
-  const bool maze = task == "tmaze" || task == "double_tmaze";
-  *found = task == "iaf" || task == "stdp" || task == "stdp_complex" || maze;
-  if (!*found) return AnalysisReport{};
-  std::string csv, file;
-  AnalysisReport report;
-  if (maze) {
-    const MazeAdaptationReport adaptation = maze_adaptation(config, theta);
-    csv = adaptation.csv;
-    file = "maze_adaptation.csv";
-    // One held-out lifetime step by step, for tools/plot.py's maze_lifetime.png.
-    report.summary = adaptation.description + "\n" + write_maze_trace(config, theta, run_dir);
-  } else {
-    const bool iaf = task == "iaf";
-    const CurveReport curve = iaf ? fi_curve(config, theta) : stdp_window(config, theta);
-    csv = curve.csv;
-    file = iaf ? "fi_curve.csv" : "stdp_window.csv";
-    char line[64];
-    std::snprintf(line, sizeof line, ": %.4f (%.1f%%)", curve.error, 100.0 * curve.error);
-    report.summary = curve.description + line;
-  }
+namespace {
+
+/// Writes `csv` into run_dir/file.
+void write_csv(const std::string& csv, const std::string& run_dir, const char* file) {
   const std::filesystem::path path = std::filesystem::path(run_dir) / file;
   std::ofstream out(path);
   out << csv;
   if (!out) throw Error("cannot write " + path.string());
-  return report;
+}
+
+AnalysisReport curve_report(const CurveReport& curve, const std::string& run_dir, const char* file) {
+  write_csv(curve.csv, run_dir, file);
+  char line[64];
+  std::snprintf(line, sizeof line, ": %.4f (%.1f%%)", curve.error, 100.0 * curve.error);
+  return AnalysisReport{curve.description + line};
+}
+
+}  // namespace
+
+// The analysis of each task: a switch on its kind, so that a new task kind is
+// named here by the compiler (-Wswitch).
+AnalysisReport analyze_task(const RunConfig& config, const std::vector<float>& theta, const std::string& run_dir,
+                            bool* found) {
+  *found = true;
+  switch (task_kind(config.task.name)) {
+    case TaskKind::iaf: return curve_report(fi_curve(config, theta), run_dir, "fi_curve.csv");
+    case TaskKind::stdp:
+    case TaskKind::stdp_complex: return curve_report(stdp_window(config, theta), run_dir, "stdp_window.csv");
+    case TaskKind::tmaze:
+    case TaskKind::double_tmaze: {
+      const MazeAdaptationReport adaptation = maze_adaptation(config, theta);
+      write_csv(adaptation.csv, run_dir, "maze_adaptation.csv");
+      // One held-out lifetime step by step, for tools/plot.py's maze_lifetime.png.
+      return AnalysisReport{adaptation.description + "\n" + write_maze_trace(config, theta, run_dir)};
+    }
+    case TaskKind::sphere:
+    case TaskKind::rastrigin: break;
+  }
+  *found = false;
+  return AnalysisReport{};
 }
 
 }  // namespace enu

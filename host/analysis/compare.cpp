@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "enu/checkpoint.hpp"
+#include "enu/task_lifetimes.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
 #include "suggest.hpp"
@@ -327,7 +328,7 @@ bool run_is_complete(const fs::path& dir, const RunConfig& config) {
 // Maze runs: the adaptation scores of the agent and of the best fixed policy from
 // the run's maze_adaptation.csv, written here from its best checkpoint when missing.
 void read_adaptation(const fs::path& dir, const RunConfig& config, CompareRun& run) {
-  if (config.task.name != "tmaze" && config.task.name != "double_tmaze") return;
+  if (!is_maze_task(config.task.name)) return;
   const fs::path path = dir / "maze_adaptation.csv";
   if (!fs::exists(path)) {
     const Checkpoint best = load_checkpoint(checkpoint_path(dir.string(), "best"));

@@ -92,7 +92,7 @@ void AdaptationCounter::finish(const MazeLifetime& lifetime, const MazeConfig& c
     ++score.lifetimes_without_swap;
     ++order.scored;
   }
-  const double fitness = lifetime.fitness(config);
+  const double fitness = lifetime.fitness();
   score.food += lifetime.food_eaten;
   score.poison += lifetime.poison_eaten;
   score.fitness_sum += fitness;
@@ -132,10 +132,10 @@ std::string policy_string(const FixedPolicy& policy) {
 
 namespace {
 
-void act_with(MazeLifetime& lifetime, const MazeConfig& config, int action) {
+void act_with(MazeLifetime& lifetime, int action) {
   float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
   outputs[action] = 1.0f;
-  lifetime.act(config, outputs);
+  lifetime.act(outputs);
 }
 
 // The decision tree over reachable observation classes. A Walk is one partial
@@ -148,7 +148,7 @@ class PolicyTree {
   FixedPolicySearch run() {
     Walk walk;
     walk.policy.fill(-1);
-    if (set_.count > 0) walk.lifetime.start(config_, double_, set_.seed, set_.generation, 0);
+    if (set_.count > 0) walk.lifetime.start({config_, double_}, set_.seed, set_.generation, 0);
     explore(walk);
     return result_;
   }
@@ -171,7 +171,7 @@ class PolicyTree {
       if (walk.step == config_.steps || !walk.lifetime.alive) {  // a dead lifetime's remaining acts change nothing
         walk.counter.finish(walk.lifetime, config_);
         if (++walk.index < set_.count)
-          walk.lifetime.start(config_, double_, set_.seed, set_.generation, walk.index);
+          walk.lifetime.start({config_, double_}, set_.seed, set_.generation, walk.index);
         walk.step = 0;
         continue;
       }
@@ -186,7 +186,7 @@ class PolicyTree {
         }
         return;
       }
-      act_with(walk.lifetime, config_, walk.policy[size_t(c)]);
+      act_with(walk.lifetime, walk.policy[size_t(c)]);
       walk.counter.step(walk.lifetime);
       ++walk.step;
       ++result_.steps_simulated;
@@ -219,13 +219,13 @@ AdaptationScore score_fixed_policy(const MazeConfig& config, bool double_maze, c
   ClassMask seen = 0;
   for (int i = 0; i < set.count; ++i) {
     MazeLifetime lifetime;
-    lifetime.start(config, double_maze, set.seed, set.generation, i);
+    lifetime.start({config, double_maze}, set.seed, set.generation, i);
     for (int step = 0; step < config.steps && lifetime.alive; ++step) {
       float observation[kMazeSources * kMazeChannels];
       lifetime.observe(observation);
       const int c = observation_class(observation);
       seen |= ClassMask(1) << c;
-      act_with(lifetime, config, policy[size_t(c)] < 0 ? kForward : policy[size_t(c)]);
+      act_with(lifetime, policy[size_t(c)] < 0 ? kForward : policy[size_t(c)]);
       counter.step(lifetime);
     }
     counter.finish(lifetime, config);
@@ -245,12 +245,12 @@ AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const Li
   AdaptationCounter counter;
   for (int i = 0; i < set.count; ++i) {
     MazeLifetime lifetime;
-    lifetime.start(config, double_maze, set.seed, set.generation, i);
+    lifetime.start({config, double_maze}, set.seed, set.generation, i);
     if (agent.start) agent.start(i);
     for (int step = 0; step < config.steps; ++step) {
       float observation[kMazeSources * kMazeChannels];
       lifetime.observe(observation);
-      act_with(lifetime, config, agent.act(i, observation));
+      act_with(lifetime, agent.act(i, observation));
       counter.step(lifetime);
     }
     counter.finish(lifetime, config);
@@ -283,9 +283,9 @@ AdaptationScore score_network(const RunConfig& config, const std::vector<float>&
 }
 
 MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta) {
-  if (config.task.name != "tmaze" && config.task.name != "double_tmaze")
+  if (!is_maze_task(config.task.name))
     throw Error("maze adaptation: task " + config.task.name + " is not a maze task");
-  const bool double_maze = config.task.name == "double_tmaze";
+  const bool double_maze = task_kind(config.task.name) == TaskKind::double_tmaze;
   const int lifetimes = config.run.eval_lifetimes;
   const LifetimeSet set = held_out_lifetimes(config.run.seed, lifetimes);
   MazeAdaptationReport report;

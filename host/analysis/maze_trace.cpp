@@ -14,8 +14,6 @@
 namespace enu {
 namespace {
 
-bool is_maze(const std::string& task) { return task == "tmaze" || task == "double_tmaze"; }
-
 const char* action_name(int action) {
   switch (action) {
     case kForward: return "forward";
@@ -112,7 +110,7 @@ void MazeTraceWriter::step(int step, const MazeLifetime& l, const ModelState* mo
 
 float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& theta, const LifetimeSet& set,
                           int lifetime_index, const MazeStepCallback& on_step) {
-  if (!is_maze(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
+  if (!is_maze_task(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
   const ModelSpec model = config.model_spec();
@@ -150,7 +148,8 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
   const std::filesystem::path dir(run_dir);
   const int traced = traced_lifetime(config, theta);
   const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
-  const MazeGeometry maze = MazeGeometry::of(config.task.maze, config.task.name == "double_tmaze");
+  const MazeLifetime::Settings settings = MazeLifetime::settings_of(config.task, task_kind(config.task.name));
+  const MazeGeometry maze = MazeGeometry::of(settings.config, settings.double_maze);
   std::ofstream layout(dir / "maze_layout.txt"), lifetime_csv(dir / "maze_lifetime.csv"),
       states_csv(dir / "network_states.csv");
   layout << maze_layout(maze);
@@ -191,7 +190,7 @@ void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& thet
                             std::to_string(config.run.seed);
   // The lifetime before its first step.
   MazeLifetime start;
-  start.start(config.task.maze, config.task.name == "double_tmaze", set.seed, set.generation, traced);
+  start.start(MazeLifetime::settings_of(config.task, task_kind(config.task.name)), set.seed, set.generation, traced);
   show(title + "  step 0/" + std::to_string(steps), start);
   int last = 0, food = 0, poison = 0, swaps = 0;
   bool died = false;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "enu/strategy.hpp"
+#include "tasks.hpp"
 
 namespace enu {
 namespace {
@@ -34,10 +35,8 @@ std::vector<std::string> network_overrides(int neurons, int fan_in) {
 }
 
 int full_steps(const TaskConfig& task) {
-  if (task.name == "iaf") return task.iaf.steps;
-  if (task.name == "stdp" || task.name == "stdp_complex") return task.stdp.steps;
-  if (task.name == "tmaze" || task.name == "double_tmaze") return task.maze.steps;
-  throw Error("enu bench: task '" + task.name + "' has no lifetimes to time");
+  if (is_objective_task(task.name)) throw Error("enu bench: task '" + task.name + "' has no lifetimes to time");
+  return make_task(task)->steps();
 }
 
 /// Median seconds of the host ES update as a run takes it (make_host_updater:
@@ -101,7 +100,7 @@ std::vector<BenchCase> select_cases(const std::vector<BenchCase>& cases, const s
 }
 
 int* adjustable_steps(TaskConfig& task) {
-  return task.name == "tmaze" || task.name == "double_tmaze" ? &task.maze.steps : nullptr;
+  return is_maze_task(task.name) ? &task.maze.steps : nullptr;
 }
 
 BenchSize fit_to_budget(int members, int steps, bool steps_adjustable, double seconds_per_member_step,

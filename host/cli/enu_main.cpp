@@ -171,7 +171,7 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
 
 // eval --watch: one held-out maze lifetime replayed in the terminal.
 int watch_command(const RunConfig& config, const std::vector<float>& theta, double fps) {
-  if (config.task.name != "tmaze" && config.task.name != "double_tmaze") {
+  if (!is_maze_task(config.task.name)) {
     throw Error("--watch replays a maze lifetime; task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
   }
   watch_maze_lifetime(config, theta, std::cout, WatchOptions{fps, isatty(STDOUT_FILENO) == 1});

@@ -2,17 +2,31 @@
 #include "enu/task_table.hpp"
 
 #include "enu/common.hpp"
-#include "enu/maze_tasks.hpp"
+#include "enu/task_lifetimes.hpp"
 
 namespace enu {
 
+namespace {
+
+/// The row of a task with lifetimes: what model it takes comes from its lifetime type.
+TaskEntry lifetime_task(TaskKind kind, const char* name, const char* section) {
+  return with_lifetime(kind, [&](auto tag) {
+    using Lifetime = typename decltype(tag)::type;
+    // A cell must take every observation channel; a network agent has a sensory input per source.
+    const int min_inputs = Lifetime::kModel == ModelNeed::cell ? Lifetime::kChannels : Lifetime::kSources;
+    return TaskEntry{kind, name, section, Lifetime::kModel, min_inputs};
+  });
+}
+
+}  // namespace
+
 const std::vector<TaskEntry>& task_table() {
   static const std::vector<TaskEntry> table = {
-      {TaskKind::iaf, "iaf", "iaf", ModelNeed::cell, 1},
-      {TaskKind::stdp, "stdp", "stdp", ModelNeed::cell, 4},
-      {TaskKind::stdp_complex, "stdp_complex", "stdp", ModelNeed::cell, 4},
-      {TaskKind::tmaze, "tmaze", "maze", ModelNeed::agent, kMazeSources},
-      {TaskKind::double_tmaze, "double_tmaze", "maze", ModelNeed::agent, kMazeSources},
+      lifetime_task(TaskKind::iaf, "iaf", "iaf"),
+      lifetime_task(TaskKind::stdp, "stdp", "stdp"),
+      lifetime_task(TaskKind::stdp_complex, "stdp_complex", "stdp"),
+      lifetime_task(TaskKind::tmaze, "tmaze", "maze"),
+      lifetime_task(TaskKind::double_tmaze, "double_tmaze", "maze"),
       {TaskKind::sphere, "sphere", "function", ModelNeed::none, 0},
       {TaskKind::rastrigin, "rastrigin", "function", ModelNeed::none, 0},
   };

@@ -32,4 +32,14 @@ class Rastrigin final : public Objective {
 std::shared_ptr<const Objective> make_sphere() { return std::make_shared<Sphere>(); }
 std::shared_ptr<const Objective> make_rastrigin() { return std::make_shared<Rastrigin>(); }
 
+std::shared_ptr<const Objective> make_objective(const TaskConfig& config) {
+  switch (task_kind(config.name)) {
+    case TaskKind::sphere: return make_sphere();
+    case TaskKind::rastrigin: return make_rastrigin();
+    default:
+      throw Error("task '" + config.name + "' is not a function objective (" +
+                  task_names([](const TaskEntry& t) { return t.model == ModelNeed::none; }) + ")");
+  }
+}
+
 }  // namespace enu

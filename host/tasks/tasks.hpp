@@ -1,15 +1,14 @@
 #pragma once
-// The CPU tasks and the pieces of them that analysis and tests reuse.
+// The tasks on the CPU: Task and Environment objects over the lifetimes of
+// enu/task_lifetimes.hpp, the function objectives, and what analysis and tests reuse.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "enu/config.hpp"
-#include "enu/maze_tasks.hpp"
-#include "enu/single_unit_tasks.hpp"
 #include "enu/task.hpp"
-#include "enu/task_table.hpp"
+#include "enu/task_lifetimes.hpp"
 
 namespace enu {
 
@@ -19,10 +18,6 @@ std::shared_ptr<const Task> make_task(const TaskConfig& config);
 /// sphere or rastrigin; throws enu::Error for other names.
 std::shared_ptr<const Objective> make_objective(const TaskConfig& config);
 
-std::shared_ptr<const Task> make_iaf_task(const IafConfig& config);
-std::shared_ptr<const Task> make_stdp_task(const StdpConfig& config, bool complex_rule);
-std::shared_ptr<const Task> make_tmaze_task(const MazeConfig& config);
-std::shared_ptr<const Task> make_double_tmaze_task(const MazeConfig& config);
 /// Lifetime `i` (of the last reset) of a tmaze / double_tmaze environment, for
 /// analysis: position, heading and the last step's events. nullptr for other tasks.
 const MazeLifetime* maze_lifetime(const Environment& env, int i);

@@ -34,6 +34,7 @@
 
 #include "enu/config.hpp"
 #include "enu/philox.hpp"
+#include "enu/task_table.hpp"
 
 namespace enu {
 
@@ -134,6 +135,18 @@ ENU_HD int heading_dcol(int heading) { return heading == kEast ? 1 : (heading ==
 /// the public fields are the agent's state and the events of the last act(),
 /// for analysis and tests.
 struct MazeLifetime {
+  struct Settings {
+    MazeConfig config;
+    bool double_maze = false;
+  };
+  static constexpr ModelNeed kModel = ModelNeed::agent;
+  static constexpr int kSources = kMazeSources, kChannels = kMazeChannels, kActions = kMazeActions;
+  static Settings settings_of(const TaskConfig& task, TaskKind kind) {
+    return {task.maze, kind == TaskKind::double_tmaze};
+  }
+  static int steps(const Settings& settings) { return settings.config.steps; }
+
+  Settings settings;
   CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
   MazeGeometry maze;
   // The agent.
@@ -158,10 +171,12 @@ struct MazeLifetime {
   bool ate_food = false, ate_poison = false, forgiven = false, swapped = false, died = false;
 
   /// Lifetime `lifetime` of generation `generation` of the lifetimes of `seed`.
-  ENU_HD void start(const MazeConfig& config, bool double_maze, uint64_t seed, uint64_t generation, int lifetime) {
+  ENU_HD void start(const Settings& s, uint64_t seed, uint64_t generation, int lifetime) {
     *this = MazeLifetime{};
+    settings = s;
+    const MazeConfig& config = s.config;
     rng = lifetime_rng(seed, generation, lifetime);
-    maze = MazeGeometry::of(config, double_maze);
+    maze = MazeGeometry::of(config, s.double_maze);
     // The permutation's draws are made whatever the order comes from, so that the
     // placements (and every later draw) are the same lifetimes in every mode.
     for (int i = kMazeFeatures - 1; i > 0; --i) {
@@ -207,7 +222,8 @@ struct MazeLifetime {
   }
 
   /// One step with the read-out `outputs` (argmax picks the action). Ignored once dead.
-  ENU_HD void act(const MazeConfig& config, const float outputs[kMazeActions]) {
+  ENU_HD void act(const float outputs[kMazeActions]) {
+    const MazeConfig& config = settings.config;
     reward = 0.0f;
     action = end_reached = -1;
     ate_food = ate_poison = forgiven = swapped = died = false;
@@ -224,7 +240,7 @@ struct MazeLifetime {
         row = r;
         col = c;
         const int e = maze.end_at(r, c);
-        if (e >= 0) reach_end(config, e);
+        if (e >= 0) reach_end(e);
       }
     }
     if (ate_food) {
@@ -237,8 +253,8 @@ struct MazeLifetime {
   }
 
   /// Rewards (as fitness counts them) plus alive_bonus per step alive.
-  ENU_HD float fitness(const MazeConfig& config) const {
-    return float(fitness_reward + double(config.alive_bonus) * steps_alive);
+  ENU_HD float fitness() const {
+    return float(fitness_reward + double(settings.config.alive_bonus) * steps_alive);
   }
 
  private:
@@ -251,7 +267,8 @@ struct MazeLifetime {
     heading = kNorth;
   }
 
-  ENU_HD void reach_end(const MazeConfig& config, int e) {
+  ENU_HD void reach_end(int e) {
+    const MazeConfig& config = settings.config;
     end_reached = e;
     if (item[e] == kFood) {
       ate_food = true;
@@ -262,7 +279,7 @@ struct MazeLifetime {
       swap_pending = false;
       if (++food_since_chance == config.swap_every) {
         food_since_chance = 0;
-        swap_chance(config);
+        swap_chance();
       }
     } else if (item[e] == kPoison) {
       ate_poison = true;
@@ -278,10 +295,10 @@ struct MazeLifetime {
 
   /// Two draws at every chance, swap or not, so that chance k draws the same
   /// numbers for every member whatever its behaviour.
-  ENU_HD void swap_chance(const MazeConfig& config) {
+  ENU_HD void swap_chance() {
     const float u = rng.uniform(0.0f, 1.0f);
     const int k = rng.randint(0, maze.end_count - 2);
-    if (!(u < config.swap_probability)) return;
+    if (!(u < settings.config.swap_probability)) return;
     item[food_end] = item[poison_end] = kEmpty;
     poison_end = food_end;
     food_end = other_end(food_end, k);

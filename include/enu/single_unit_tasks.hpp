@@ -1,13 +1,15 @@
 #pragma once
 /// @brief One lifetime of each single-unit task (iaf, stdp, stdp_complex),
 /// written once for the host and the device: both backends step the same code
-/// on the same counter-based streams, so they meet identical lifetimes.
+/// on the same counter-based streams, so they meet identical lifetimes. Every
+/// lifetime has the shape enu/task_lifetimes.hpp describes.
 
 #include <cmath>
 #include <cstdint>
 
 #include "enu/config.hpp"
 #include "enu/philox.hpp"
+#include "enu/task_table.hpp"
 
 namespace enu {
 
@@ -41,37 +43,46 @@ struct LifNeuron {
 /// penalises the difference between the steps since the unit's last spike
 /// (output > 0.5) and the reference's (timing), and outputs away from 0 and 1 (size).
 struct IafLifetime {
+  using Settings = IafConfig;
+  static constexpr ModelNeed kModel = ModelNeed::cell;
+  static constexpr int kSources = 1, kChannels = 1, kActions = 1;  // in: the current; out: the unit's output
+  static Settings settings_of(const TaskConfig& task, TaskKind) { return task.iaf; }
+  static int steps(const Settings& settings) { return settings.steps; }
+
+  Settings settings;
   CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
   LifNeuron lif;
+  int step = 0;
   float current = 0.0f, reward = 0.0f;
   int since_reference = 0, since_unit = 0;
   double timing = 0.0, size = 0.0;
 
-  ENU_HD void start(const IafConfig& config, CounterRng stream) {
+  ENU_HD void start(const Settings& s, uint64_t seed, uint64_t generation, int lifetime) {
     *this = IafLifetime{};
-    rng = stream;
-    lif = LifNeuron::from(config);
+    settings = s;
+    rng = lifetime_rng(seed, generation, lifetime);
+    lif = LifNeuron::from(s);
   }
-  /// The observation (one channel: the current) of step `step`.
-  ENU_HD float observe(const IafConfig& config, int step) {
-    if ((step * config.windows) % config.steps == 0) {
-      const float unit = rng.uniform(config.current_lo, config.current_hi);
-      current = unit * float(rng.randint(1, config.multiplier_max));
+  /// The observation of this step: the current.
+  ENU_HD void observe(float out[kSources * kChannels]) {
+    if ((step * settings.windows) % settings.steps == 0) {
+      const float unit = rng.uniform(settings.current_lo, settings.current_hi);
+      current = unit * float(rng.randint(1, settings.multiplier_max));
     }
-    return current;
+    out[0] = current;
   }
-  ENU_HD void act(const IafConfig& config, float output) {
+  ENU_HD void act(const float actions[kActions]) {
+    const float output = actions[0];
     since_reference = lif.step(current) ? 0 : since_reference + 1;
     since_unit = output > 0.5f ? 0 : since_unit + 1;
     const double step_timing = fabs(double(since_unit - since_reference));
     const double step_size = fmin(double(output), 1.0 - double(output));
     timing += step_timing;
     size += step_size;
-    reward = float(-(step_timing + config.size_penalty * step_size));
+    reward = float(-(step_timing + settings.size_penalty * step_size));
+    ++step;
   }
-  ENU_HD float fitness(const IafConfig& config) const {
-    return float(-(timing + config.size_penalty * size) / config.steps);
-  }
+  ENU_HD float fitness() const { return float(-(timing + settings.size_penalty * size) / settings.steps); }
 };
 
 /// The weight change of the target rule for one pre/post pair (dt = post - pre).
@@ -98,39 +109,55 @@ ENU_HD void stdp_observation(float potential, bool pre_spike, bool post_spike, f
 /// step max(pre, post) + 1 and 1 + dw(post - pre) from then on. Fitness is
 /// minus the mean squared error.
 struct StdpLifetime {
+  struct Settings {
+    StdpConfig rule;
+    bool complex_rule = false;
+  };
+  static constexpr ModelNeed kModel = ModelNeed::cell;
+  static constexpr int kSources = 1, kChannels = 4, kActions = 1;  // in: see stdp_observation; out: the target
+  static Settings settings_of(const TaskConfig& task, TaskKind kind) {
+    return {task.stdp, kind == TaskKind::stdp_complex};
+  }
+  static int steps(const Settings& settings) { return settings.rule.steps; }
+
+  Settings settings;
   CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
+  int step = 0;
   int pre = 0, post = 0;
   float modulator = 0.0f, weight_after = 1.0f, potential = 0.0f, reward = 0.0f;
   double squared_error = 0.0;
 
-  ENU_HD void start(const StdpConfig& config, bool complex_rule, CounterRng stream) {
+  ENU_HD void start(const Settings& s, uint64_t seed, uint64_t generation, int lifetime) {
     *this = StdpLifetime{};
-    rng = stream;
-    modulator = rng.uniform(0.0f, 1.0f) < config.modulator_probability ? 1.0f : 0.0f;
-    pre = spike_time(config);
+    settings = s;
+    rng = lifetime_rng(seed, generation, lifetime);
+    modulator = rng.uniform(0.0f, 1.0f) < s.rule.modulator_probability ? 1.0f : 0.0f;
+    pre = spike_time();
     do {
-      post = spike_time(config);
+      post = spike_time();
     } while (post == pre);
-    weight_after = 1.0f + stdp_dw(config, complex_rule, modulator, post - pre);
+    weight_after = 1.0f + stdp_dw(s.rule, s.complex_rule, modulator, post - pre);
   }
-  /// The observation of step `step`; draws this step's potential.
-  ENU_HD void observe(const StdpConfig& config, int step, float out[4]) {
-    potential = rng.uniform(config.potential_lo, config.potential_hi);
+  /// The observation of this step; draws this step's potential.
+  ENU_HD void observe(float out[kSources * kChannels]) {
+    potential = rng.uniform(settings.rule.potential_lo, settings.rule.potential_hi);
     stdp_observation(potential, step == pre, step == post, modulator, out);
   }
-  ENU_HD void act(int step, float output) {
+  ENU_HD void act(const float actions[kActions]) {
     const float weight = step > (pre > post ? pre : post) ? weight_after : 1.0f;
-    const float error = output - potential * weight;
+    const float error = actions[0] - potential * weight;
     squared_error += double(error) * error;
     reward = -error * error;
+    ++step;
   }
-  ENU_HD float fitness(const StdpConfig& config) const { return float(-squared_error / config.steps); }
+  ENU_HD float fitness() const { return float(-squared_error / settings.rule.steps); }
 
  private:
   // round(N(mean, std)), kept inside the lifetime so that both spikes happen.
-  ENU_HD int spike_time(const StdpConfig& config) {
-    const int t = int(lroundf(config.spike_mean + config.spike_std * rng.normal()));
-    return t < 0 ? 0 : (t > config.steps - 2 ? config.steps - 2 : t);
+  ENU_HD int spike_time() {
+    const StdpConfig& rule = settings.rule;
+    const int t = int(lroundf(rule.spike_mean + rule.spike_std * rng.normal()));
+    return t < 0 ? 0 : (t > rule.steps - 2 ? rule.steps - 2 : t);
   }
 };
 

@@ -276,7 +276,7 @@ void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, cons
   const int steps = task.maze.steps, O = kMazeSources * kMazeChannels;
   for (int e = 0; e < set.count; ++e) {
     MazeLifetime life;
-    life.start(task.maze, double_maze, set.seed, set.generation, e);
+    life.start({task.maze, double_maze}, set.seed, set.generation, e);
     for (int t = 0; t < steps; ++t) {
       float seen[kMazeSources * kMazeChannels];
       life.observe(seen);
@@ -284,9 +284,9 @@ void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, cons
       for (int i = 0; i < O; ++i) {
         ASSERT_EQ(seen[i], gpu.observations[at * O + i]) << what << " lifetime " << e << " step " << t << " input " << i;
       }
-      life.act(task.maze, &gpu.actions[at * kMazeActions]);
+      life.act(&gpu.actions[at * kMazeActions]);
     }
-    EXPECT_EQ(life.fitness(task.maze), gpu.fitness[size_t(e)]) << what << " lifetime " << e;
+    EXPECT_EQ(life.fitness(), gpu.fitness[size_t(e)]) << what << " lifetime " << e;
   }
   expect_close(gpu.actions, reference_replay(model, {kMazeSources, kMazeChannels}, theta, gpu.observations, steps, set),
                what + " read-outs");

@@ -71,7 +71,7 @@ void Reader::finish() const {
     if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
       const std::string near = closest(key, known_);
       const std::string hint = near.empty() ? "" : " (did you mean " + join_path(path_, near) + "?)";
-      ctx_.fail(path, "unknown key \"" + key + "\"" + hint,
+      ctx_.fail(path, "unknown key" + hint,
                 (path_.empty() ? std::string("top-level keys ") : "keys in " + path_ + ": ") + join(known_, ", "),
                 &mark);
     }

@@ -229,6 +229,33 @@ TEST(CompareConfig, RejectsBadValuesAndReference) {
       << message;
 }
 
+// The comparison file is read by the run config's field machinery: a wrong type
+// or a repeated key names the file, line and key and says what is allowed, and a
+// model whose key has no value runs the base config as it is.
+TEST(CompareConfig, ErrorsTakeTheRunConfigForm) {
+  const std::string dir = fresh_dir("field_form");
+  std::string text = tiny_comparison(dir);
+  text.replace(text.find("seeds: 2"), 8, "seeds: x");
+  std::string message = error_of(write_file(dir, "c.yaml", text));
+  EXPECT_NE(message.find("c.yaml:2: seeds: \"x\" is not an integer; allowed: an integer"), std::string::npos)
+      << message;
+
+  message = error_of(write_file(dir, "c.yaml", tiny_comparison(dir) + "first_seed: 3\n"));
+  EXPECT_NE(message.find("c.yaml:10: first_seed: key \"first_seed\" is given twice; allowed: each key once"),
+            std::string::npos)
+      << message;
+
+  message = error_of(write_file(dir, "c.yaml", tiny_comparison(dir) + "  bad: {es.sigma: 1}\n"));
+  EXPECT_NE(message.find("c.yaml:10: models.bad: a map {es.sigma: 1} where a list is expected; "
+                         "allowed: a list of strings"),
+            std::string::npos)
+      << message;
+
+  const CompareConfig c = load_compare_config(write_file(dir, "c.yaml", tiny_comparison(dir) + "  plain:\n"));
+  ASSERT_EQ(c.models.size(), 3u);
+  EXPECT_TRUE(c.models[2].overrides.empty());
+}
+
 // ---- a tiny comparison end to end --------------------------------------------------
 
 std::vector<std::string> lines_of(const fs::path& path) {

@@ -12,17 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <map>
 #include <ostream>
-#include <set>
 #include <sstream>
-#include <type_traits>
 
+#include "config_fields.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/task_lifetimes.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
-#include "suggest.hpp"
 
 namespace enu {
 namespace fs = std::filesystem;
@@ -119,18 +116,6 @@ WelchResult welch_t_test(const std::vector<double>& a, const std::vector<double>
 
 namespace {
 
-const std::vector<std::string> kCompareKeys = {"name", "base", "seeds", "first_seed", "threshold",
-                                               "reference", "set", "models"};
-
-std::string where(const std::string& source, const YAML::Mark& mark) {
-  return mark.is_null() ? source : source + ":" + std::to_string(mark.line + 1);
-}
-
-[[noreturn]] void fail(const std::string& source, const YAML::Mark& mark, const std::string& key,
-                       const std::string& problem) {
-  throw Error(where(source, mark) + ": " + key + ": " + problem);
-}
-
 // A model or comparison name becomes a folder name: keep it to a safe alphabet.
 bool is_folder_name(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
@@ -138,36 +123,44 @@ bool is_folder_name(const std::string& name) {
                      [](char c) { return std::isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.'; });
 }
 
-std::string scalar(const std::string& source, const std::string& key, const YAML::Node& node) {
-  if (!node.IsScalar()) fail(source, node.Mark(), key, "must be a single value, not a list or map");
-  return node.Scalar();
+const std::string kFolderName = "letters, digits, _ - . (a folder name)";
+const std::string kOverrides = "a list of \"section.key=value\" strings";
+
+/// A list of run config overrides, each of the form section.key=value.
+template <class V>
+void override_list(V& v, const std::string& key, std::vector<std::string>& list, const char* doc) {
+  v.field(key, list, doc);
+  for (const std::string& text : list)
+    v.check(key, text.find('=') != std::string::npos, show(text) + " is not of the form section.key=value",
+            kOverrides);
 }
 
-template <class T>
-T number(const std::string& source, const std::string& key, const YAML::Node& node, const char* expected) {
-  const std::string text = scalar(source, key, node);
-  if (std::is_unsigned<T>::value && !text.empty() && text[0] == '-') {
-    fail(source, node.Mark(), key, "\"" + text + "\" is not " + expected);
-  }
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    fail(source, node.Mark(), key, "\"" + text + "\" is not " + expected);
-  }
-}
+// ---- the comparison file: every key, once (docs/compare.md) -----------------------
 
-std::vector<std::string> overrides_of(const std::string& source, const std::string& key, const YAML::Node& node) {
-  std::vector<std::string> out;
-  if (node.IsNull()) return out;  // `gru:` with nothing after it: the base config as it is
-  if (!node.IsSequence()) fail(source, node.Mark(), key, "must be a list of \"section.key=value\" strings");
-  for (const YAML::Node& item : node) {
-    const std::string text = scalar(source, key, item);
-    if (text.find('=') == std::string::npos) {
-      fail(source, item.Mark(), key, "\"" + text + "\" is not of the form section.key=value");
-    }
-    out.push_back(text);
-  }
-  return out;
+template <class V>
+void fields(V& v, CompareConfig& c) {
+  v.field("name", c.name, "the output folder is runs/<name>; default: the comparison file's stem");
+  v.require("name", c.name, is_folder_name(c.name), kFolderName);
+  v.field("base", c.base, "the run config every model starts from; a relative path is read from this file's folder");
+  v.check("base", !c.base.empty(), "missing", "the path of the run config every model starts from");
+  v.field("seeds", c.seeds, "independent runs per model");
+  // A check rather than Bounds: comparison files word this one "must be >= 1, got N".
+  v.check("seeds", c.seeds >= 1, "must be >= 1, got " + show(c.seeds), "an integer >= 1");
+  v.field("first_seed", c.first_seed, "runs use run.seed = first_seed, first_seed + 1, ...: the same for every model");
+  v.field("threshold", c.threshold, "centre fitness for \"generations to threshold\"; absent: not reported");
+  v.field("reference", c.reference, "the model every other model is tested against; default: the first model");
+  override_list(v, "set", c.common, "overrides applied to every model, before the model's own");
+  v.named("models", "model name -> its overrides of the base config", [&](auto& s, const std::string& name) {
+    s.require(name, name, is_folder_name(name), "a model name of " + kFolderName);
+    CompareModel& model = c.models.emplace_back();
+    model.name = name;
+    override_list(s, name, model.overrides, "overrides of the base config; [] or nothing = the base as it is");
+  });
+  v.check("models", !c.models.empty(), "missing or empty", "a map of model name -> list of overrides");
+  std::vector<std::string> names;
+  for (const CompareModel& m : c.models) names.push_back(m.name);
+  v.check("reference", c.reference.empty() || std::find(names.begin(), names.end(), c.reference) != names.end(),
+          show(c.reference) + " is not one of the models", join(names));
 }
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -186,96 +179,31 @@ RunConfig CompareConfig::run_config(const CompareModel& model, uint64_t seed,
 
 CompareConfig parse_compare_config(const std::string& yaml_text, const std::string& source,
                                    const std::string& base_dir, const std::vector<std::string>& extra) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw Error(where(source, e.mark) + ": not valid YAML: " + e.msg);
-  }
-  if (!root.IsMap()) throw Error(source + ": a comparison file is a map with keys " + join(kCompareKeys));
-
-  // Every key known and given once; remember where each one is for messages.
-  std::map<std::string, std::pair<YAML::Mark, YAML::Node>> keys;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const YAML::Mark mark = it->first.Mark();
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-    if (std::find(kCompareKeys.begin(), kCompareKeys.end(), key) == kCompareKeys.end()) {
-      const std::string near = closest(key, kCompareKeys);
-      const std::string hint = near.empty() ? "" : " (did you mean " + near + "?)";
-      fail(source, mark, key, "unknown key" + hint + "; allowed: " + join(kCompareKeys));
-    }
-    if (keys.count(key)) fail(source, mark, key, "given twice");
-    keys[key] = {mark, it->second};
-  }
-  const auto has = [&](const char* key) { return keys.count(key) && !keys.at(key).second.IsNull(); };
-
+  Context ctx(source, load_yaml(yaml_text, source, true));
   CompareConfig c;
   c.source = source;
   c.name = fs::path(source).stem().string();
-  if (has("name")) {
-    c.name = scalar(source, "name", keys["name"].second);
-    if (!is_folder_name(c.name)) {
-      fail(source, keys["name"].first, "name", "\"" + c.name + "\" must be letters, digits, _ - . (a folder name)");
-    }
-  }
-  if (has("seeds")) {
-    c.seeds = number<int>(source, "seeds", keys["seeds"].second, "an integer");
-    if (c.seeds < 1) fail(source, keys["seeds"].first, "seeds", "must be >= 1, got " + std::to_string(c.seeds));
-  }
-  if (has("first_seed")) {
-    c.first_seed = number<uint64_t>(source, "first_seed", keys["first_seed"].second, "an unsigned integer");
-  }
-  if (has("threshold")) {
-    c.threshold = number<double>(source, "threshold", keys["threshold"].second, "a number");
-    if (!std::isfinite(*c.threshold)) fail(source, keys["threshold"].first, "threshold", "must be finite");
-  }
-  if (has("set")) c.common = overrides_of(source, "set", keys["set"].second);
+  read_top_level(ctx, "keys (name, base, seeds, first_seed, threshold, reference, set, models)",
+                 [&](Reader& reader) { fields(reader, c); });
+  if (c.reference.empty()) c.reference = c.models.front().name;
 
-  // The base config must load with the common overrides before any model is tried.
-  if (!has("base")) throw Error(source + ": base: missing; give the run config every model starts from");
-  const auto& [base_mark, base_node] = keys["base"];
-  const fs::path base = scalar(source, "base", base_node);
+  // The base config must load with the common overrides before any model is tried;
+  // errors from the run config keep their own "allowed" part.
+  const fs::path base = c.base;
   c.base = (base.is_absolute() ? base : fs::path(base_dir) / base).lexically_normal().string();
-  if (!fs::is_regular_file(c.base)) {
-    fail(source, base_mark, "base", "no config file '" + c.base + "' (a relative base is read from the comparison file's folder)");
-  }
+  if (!fs::is_regular_file(c.base))
+    ctx.fail("base", "no config file '" + c.base + "' (a relative base is read from the comparison file's folder)",
+             "the path of a run config file");
   try {
     load_config(c.base, concat(c.common, extra));
   } catch (const Error& e) {
-    fail(source, base_mark, "base", e.what());
+    ctx.fail("base", e.what(), "");
   }
-
-  if (!has("models")) throw Error(source + ": models: missing; give a map of model name -> list of overrides");
-  const auto& [models_mark, models_node] = keys["models"];
-  if (!models_node.IsMap() || models_node.size() == 0) {
-    fail(source, models_mark, "models", "must be a non-empty map of model name -> list of overrides");
-  }
-  for (auto it = models_node.begin(); it != models_node.end(); ++it) {
-    CompareModel model;
-    model.name = it->first.IsScalar() ? it->first.Scalar() : "";
-    const std::string key = "models." + model.name;
-    if (!is_folder_name(model.name)) {
-      fail(source, it->first.Mark(), "models", "model name \"" + model.name + "\" must be letters, digits, _ - . (a folder name)");
-    }
-    for (const CompareModel& m : c.models)
-      if (m.name == model.name) fail(source, it->first.Mark(), key, "given twice");
-    model.overrides = overrides_of(source, key, it->second);
+  for (const CompareModel& model : c.models) {
     try {
       c.run_config(model, c.first_seed, extra);
     } catch (const Error& e) {
-      fail(source, it->first.Mark(), key, e.what());
-    }
-    c.models.push_back(std::move(model));
-  }
-
-  c.reference = c.models.front().name;
-  if (has("reference")) {
-    c.reference = scalar(source, "reference", keys["reference"].second);
-    std::vector<std::string> names;
-    for (const CompareModel& m : c.models) names.push_back(m.name);
-    if (std::find(names.begin(), names.end(), c.reference) == names.end()) {
-      fail(source, keys["reference"].first, "reference",
-           "\"" + c.reference + "\" is not one of the models; allowed: " + join(names));
+      ctx.fail("models." + model.name, e.what(), "");
     }
   }
   return c;

@@ -6,6 +6,7 @@
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
 #include "enu/maze_tasks.hpp"
+#include "launch_geometry.cuh"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
 
@@ -13,8 +14,6 @@ namespace enu {
 namespace {
 
 using cuda::DeviceBuffer;
-
-constexpr int kMaxMemory = 128;  // the kernels give each lane at most 4 memory cells
 
 int current_device() {
   std::string reason;
@@ -26,9 +25,9 @@ int current_device() {
 
 // Why the fused kernels cannot take a cell or a block's shared memory, or "" when they can.
 std::string cell_limit(const CellSpec& cell, const char* role) {
-  if (cell.memory <= kMaxMemory) return "";
+  if (cell.memory <= cuda::kFusedMaxMemory) return "";
   return std::string("the ") + role + " cell has memory " + std::to_string(cell.memory) +
-         "; the fused kernels take at most " + std::to_string(kMaxMemory);
+         "; the fused kernels take at most " + std::to_string(cuda::kFusedMaxMemory);
 }
 
 std::string shared_limit(size_t bytes, const std::string& what) {

@@ -133,9 +133,9 @@ class DeviceModel {
                   std::to_string(net_.channels) + " channels; " + name + " gives " +
                   std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
     }
-    // The fused kernel when it takes the network (and, for auto, the network is
-    // small enough to be faster there); the layered path, which has neither
-    // limit, otherwise.
+    // auto takes the fused kernel wherever it fits: both cells within the memory
+    // it gives a lane, and a block's parameters and signals within the device's
+    // shared memory. The layered path, which has neither limit, takes the rest.
     std::string fused_limit = cell_limit(net_.synapse, "synapse");
     if (fused_limit.empty()) fused_limit = cell_limit(net_.neuron, "neuron");
     if (fused_limit.empty()) {
@@ -144,9 +144,8 @@ class DeviceModel {
           "a member's parameters and the network's signals");
     }
     if (options.path == CudaPath::fused) require(fused_limit);
-    const bool layered = options.path == CudaPath::layered ||
-                         (options.path == CudaPath::automatic &&
-                          (!fused_limit.empty() || model.network.topology.synapses() > cuda::kLayeredFromSynapses));
+    const bool layered =
+        options.path == CudaPath::layered || (options.path == CudaPath::automatic && !fused_limit.empty());
     if (layered) layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
   }
 

@@ -556,6 +556,10 @@ TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
     }
   }
   EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused");
+  // By what fits, not by the synapse count: 640 synapses of small cells take the fused kernel.
+  ModelSpec many = maze_network(8, 16);
+  many.network = network(kMazeSources, 80, kMazeActions, 8, 8, 16, 1);
+  EXPECT_EQ(make_cuda_evaluator(many, maze)->name(), "cuda fused");
   // The layered path has no memory limit: per-step parity at M = 130.
   const ObservationShape shape{kMazeSources, kMazeChannels};
   const LifetimeSet set{43, 2, 2};

@@ -236,7 +236,7 @@ class CentreRun {
     centre_.upload(theta_.data(), theta_.size(), stream_);
     fitness_.resize(size_t(set.count));
     DeviceModel device(model_, task, options, stream_);
-    const Population pop{centre_.data(), theta_.size(), 0.0f, set.seed, set.generation, 1, true};
+    const Population pop = Population::centre_alone(centre_.data(), theta_.size());
     device.launch(pop, set, task, state_, 0, fitness_.data(), stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before `device` frees its tables
   }

@@ -223,12 +223,7 @@ void run_evaluator_benchmark(benchmark::State& state, const EvaluatorCase& c) {
   auto evaluator = enu::make_cpu_evaluator(c.kind, c.model, c.task, c.threads, c.lifetimes_per_item);
   std::vector<float> centre(c.model.param_count());
   c.model.init_params(3, centre.data());
-  enu::Population pop;
-  pop.centre = centre.data();
-  pop.param_count = centre.size();
-  pop.sigma = 0.01f;
-  pop.seed = 5;
-  pop.size = c.members;
+  enu::Population pop = enu::Population::mirrored(centre.data(), centre.size(), c.members, 0.01f).with_seed(5);
   std::vector<float> fitness(size_t(c.members) * c.lifetimes);
 
   enu::cpu_peak_gflops(c.threads);
@@ -308,12 +303,7 @@ void BM_MemoryFastEvaluator(benchmark::State& state) {
     model.init_params(3, centre.data());
     std::vector<float> fitness(size_t(kMembers) * kLifetimes);
     const double constructed = resident_mib();
-    enu::Population pop;
-    pop.centre = centre.data();
-    pop.param_count = centre.size();
-    pop.sigma = 0.01f;
-    pop.seed = 5;
-    pop.size = kMembers;
+    enu::Population pop = enu::Population::mirrored(centre.data(), centre.size(), kMembers, 0.01f).with_seed(5);
     std::vector<double> after_generation;
     for (int g = 0; g < kGenerations; ++g) {
       pop.generation = uint64_t(g);

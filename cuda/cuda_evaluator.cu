@@ -6,6 +6,7 @@
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
 #include "enu/task_lifetimes.hpp"
+#include "launch_geometry.cuh"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
 
@@ -13,8 +14,6 @@ namespace enu {
 namespace {
 
 using cuda::DeviceBuffer;
-
-constexpr int kMaxMemory = 128;  // the kernels give each lane at most 4 memory cells
 
 int current_device() {
   std::string reason;
@@ -26,9 +25,9 @@ int current_device() {
 
 // Why the fused kernels cannot take a cell or a block's shared memory, or "" when they can.
 std::string cell_limit(const CellSpec& cell, const char* role) {
-  if (cell.memory <= kMaxMemory) return "";
+  if (cell.memory <= cuda::kFusedMaxMemory) return "";
   return std::string("the ") + role + " cell has memory " + std::to_string(cell.memory) +
-         "; the fused kernels take at most " + std::to_string(kMaxMemory);
+         "; the fused kernels take at most " + std::to_string(cuda::kFusedMaxMemory);
 }
 
 std::string shared_limit(size_t bytes, const std::string& what) {
@@ -126,9 +125,9 @@ class DeviceModel {
                   std::to_string(net_.channels) + " channels; " + name + " gives " +
                   std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
     }
-    // The fused kernel when it takes the network (and, for auto, the network is
-    // small enough to be faster there); the layered path, which has neither
-    // limit, otherwise.
+    // auto takes the fused kernel wherever it fits: both cells within the memory
+    // it gives a lane, and a block's parameters and signals within the device's
+    // shared memory. The layered path, which has neither limit, takes the rest.
     std::string fused_limit = cell_limit(net_.synapse, "synapse");
     if (fused_limit.empty()) fused_limit = cell_limit(net_.neuron, "neuron");
     if (fused_limit.empty()) {
@@ -137,9 +136,8 @@ class DeviceModel {
           "a member's parameters and the network's signals");
     }
     if (options.path == CudaPath::fused) require(fused_limit);
-    const bool layered = options.path == CudaPath::layered ||
-                         (options.path == CudaPath::automatic &&
-                          (!fused_limit.empty() || model.network.topology.synapses() > cuda::kLayeredFromSynapses));
+    const bool layered =
+        options.path == CudaPath::layered || (options.path == CudaPath::automatic && !fused_limit.empty());
     if (layered) layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
   }
 
@@ -230,7 +228,7 @@ class CentreRun {
     centre_.upload(theta_.data(), theta_.size(), stream_);
     fitness_.resize(size_t(set.count));
     DeviceModel device(model_, task, options, stream_);
-    const Population pop{centre_.data(), theta_.size(), 0.0f, set.seed, set.generation, 1, true};
+    const Population pop = Population::centre_alone(centre_.data(), theta_.size());
     device.launch(pop, set, task, state_, 0, fitness_.data(), stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before `device` frees its tables
   }

@@ -17,20 +17,25 @@
 #include "enu/philox.hpp"
 #include "enu/strategy.hpp"
 #include "kernel_syntax.cuh"
+#include "launch_geometry.cuh"
 
 namespace enu {
 namespace {
 
+using cuda::ceil_div;
 using cuda::DeviceBuffer;
+using cuda::grid_stride_blocks;
 
+constexpr int kThreads = 256;
+constexpr size_t kMaxBlocks = 65535;  // grid-stride loops take the rest
 constexpr int kWeightThreads = 1024;
 constexpr size_t kNoiseChunkBytes = size_t(256) << 20;  // noise of at most this many bytes at a time
 
 /// One block: rank r of each member (ties share the mean of their ranks, as on
 /// the host), its shaped weight, the sum of |w|, and the pair coefficients
-/// (w_2i - w_2i+1) / sum |w|.
-__global__ void weights_kernel(const double* sorted, const int* order, int P, bool pareto, double exponent,
-                               double* weights, float* coefficients) {
+/// (w_2i - w_2i+1) / sum |w|. The four arrays are separate buffers.
+__global__ void weights_kernel(const double* __restrict__ sorted, const int* __restrict__ order, int P, bool pareto,
+                               double exponent, double* __restrict__ weights, float* __restrict__ coefficients) {
   using Reduce = cub::BlockReduce<double, kWeightThreads>;
   ENU_SHARED(typename Reduce::TempStorage, scratch);
   ENU_SHARED(double, norm);
@@ -64,8 +69,8 @@ __global__ void weights_kernel(const double* sorted, const int* order, int P, bo
 /// noise[p][k] = eps_{first + p}[k] for `pairs` pairs: the numbers es_noise() draws.
 __global__ void noise_kernel(uint64_t seed, uint64_t generation, int first, int pairs, size_t D, float* noise) {
   const PhiloxKey key = stream_key(seed, Stream::es_noise);
-  const size_t blocks = (D + 3) / 4;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < blocks * pairs; i += size_t(gridDim.x) * blockDim.x) {
+  const size_t blocks = ceil_div(D, 4);
+  ENU_GRID_STRIDE(i, blocks * pairs) {
     const size_t p = i / blocks, block = i % blocks;
     float draws[4];
     normals4(PhiloxCounter{{uint32_t(block), uint32_t(first + p), uint32_t(generation), 0}}, key, draws);
@@ -78,9 +83,11 @@ struct OptimizerArgs {
   float lr, decay, momentum, beta1, beta2, epsilon, correction1, correction2;
 };
 
-/// optimizer_step() of host/evolution/strategy.cpp, one parameter per thread.
-__global__ void optimizer_kernel(OptimizerArgs a, const float* direction, size_t D, float* theta, float* m1, float* m2) {
-  for (size_t k = blockIdx.x * size_t(blockDim.x) + threadIdx.x; k < D; k += size_t(gridDim.x) * blockDim.x) {
+/// optimizer_step() of host/evolution/strategy.cpp, one parameter per thread;
+/// the four arrays are separate buffers (m2 null for momentum SGD).
+__global__ void optimizer_kernel(OptimizerArgs a, const float* __restrict__ direction, size_t D,
+                                 float* __restrict__ theta, float* __restrict__ m1, float* __restrict__ m2) {
+  ENU_GRID_STRIDE(k, D) {
     const float g = direction[k];
     if (!a.adam) {
       m1[k] = a.momentum * m1[k] + g;
@@ -93,8 +100,6 @@ __global__ void optimizer_kernel(OptimizerArgs a, const float* direction, size_t
     theta[k] += a.lr * (step - a.decay * theta[k]);
   }
 }
-
-int grid_for(size_t work, int threads) { return int(std::min<size_t>((work + threads - 1) / threads, 65535)); }
 
 bool require_device() {
   std::string why;
@@ -146,8 +151,8 @@ class CudaUpdater final : public EsUpdater {
     const float one = 1.0f;
     for (int first = 0; first < pairs; first += chunk) {
       const int count = std::min(chunk, pairs - first);
-      ENU_LAUNCH(noise_kernel, grid_for(size_t(count) * ((D + 3) / 4), 256), 256, 0, stream_)(
-          seed, generation, first, count, D, noise_.data());
+      const int blocks = grid_stride_blocks(size_t(count) * ceil_div(D, 4), kThreads, kMaxBlocks);
+      ENU_LAUNCH(noise_kernel, blocks, kThreads, 0, stream_)(seed, generation, first, count, D, noise_.data());
       ENU_CUDA_CHECK_LAUNCH();
       // Column-major D x count with leading dimension D is the row-major [count x D] noise.
       ENU_CUBLAS_CHECK(cublasSgemv(blas_, CUBLAS_OP_N, int(D), count, &sigma, noise_.data(), int(D),
@@ -166,7 +171,7 @@ class CudaUpdater final : public EsUpdater {
     theta_.upload(state.theta.data(), D, stream_);
     moment1_.upload(state.moment1.data(), D, stream_);
     if (adam) moment2_.upload(state.moment2.data(), D, stream_);
-    ENU_LAUNCH(optimizer_kernel, grid_for(D, 256), 256, 0, stream_)(
+    ENU_LAUNCH(optimizer_kernel, grid_stride_blocks(D, kThreads, kMaxBlocks), kThreads, 0, stream_)(
         args, direction_.data(), D, theta_.data(), moment1_.data(), adam ? moment2_.data() : nullptr);
     ENU_CUDA_CHECK_LAUNCH();
     theta_.download(state.theta.data(), D, stream_);

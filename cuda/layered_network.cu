@@ -18,16 +18,17 @@
 #include "enu/network.hpp"
 #include "kernel_syntax.cuh"
 #include "kernel_tasks.cuh"
+#include "launch_geometry.cuh"
 #include "member_theta.cuh"
 
 namespace enu::cuda {
 namespace {
 
 constexpr int kThreads = 256;
+// The pointers a kernel below takes are separate buffers (members of CellRows,
+// the sensory rows, the sums), never two views of one: hence __restrict__.
 
-int blocks_for(size_t work) { return int(std::min<size_t>((work + kThreads - 1) / kThreads, 1 << 20)); }
-
-#define ENU_GRID_STRIDE(i, n) for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
+int blocks_for(size_t work) { return grid_stride_blocks(work, kThreads, 1 << 20); }
 
 // ---- parameters and state ---------------------------------------------------------
 
@@ -47,7 +48,8 @@ __global__ void reset_rows_kernel(size_t rows, int memory, int hidden_ld, float*
 
 /// Gate input after x: [o_prev (feedback) ; h ; 1].
 __global__ void gate_input_tail_kernel(size_t rows, int I, int F, int M, int gate_ld, int out_ld, int hidden_ld,
-                                       const float* out, const float* hidden, float* gate_in) {
+                                       const float* __restrict__ out, const float* __restrict__ hidden,
+                                       float* __restrict__ gate_in) {
   const int tail = F + M + 1;
   ENU_GRID_STRIDE(i, rows * tail) {
     const size_t r = i / tail;
@@ -61,7 +63,8 @@ __global__ void gate_input_tail_kernel(size_t rows, int I, int F, int M, int gat
 
 /// ENU, NFENU, GRU: reset r and update z in place, and r * h over h in the gate input.
 __global__ void reset_update_kernel(size_t rows, int I, int F, int M, float gain, float reset_offset, int gate_ld,
-                                    int gates_ld, int hidden_ld, const float* hidden, float* gates, float* gate_in) {
+                                    int gates_ld, int hidden_ld, const float* __restrict__ hidden,
+                                    float* __restrict__ gates, float* __restrict__ gate_in) {
   ENU_GRID_STRIDE(i, rows * M) {
     const size_t r = i / M;
     const int m = int(i % M);
@@ -74,8 +77,9 @@ __global__ void reset_update_kernel(size_t rows, int I, int F, int M, float gain
 }
 
 /// h = (1 - z) h + z tanh(gain * candidate).
-__global__ void blend_kernel(size_t rows, int M, float gain, int gates_ld, int hidden_ld, const float* gates,
-                             const float* cand, float* hidden) {
+__global__ void blend_kernel(size_t rows, int M, float gain, int gates_ld, int hidden_ld,
+                             const float* __restrict__ gates, const float* __restrict__ cand,
+                             float* __restrict__ hidden) {
   ENU_GRID_STRIDE(i, rows * M) {
     const size_t r = i / M;
     const int m = int(i % M);
@@ -86,8 +90,8 @@ __global__ void blend_kernel(size_t rows, int M, float gain, int gates_ld, int h
 }
 
 /// LSTM: c = f c + i tanh(candidate), h = o tanh(c).
-__global__ void lstm_kernel(size_t rows, int M, int gates_ld, int hidden_ld, const float* gates, const float* cand,
-                            float* cell, float* hidden) {
+__global__ void lstm_kernel(size_t rows, int M, int gates_ld, int hidden_ld, const float* __restrict__ gates,
+                            const float* __restrict__ cand, float* __restrict__ cell, float* __restrict__ hidden) {
   ENU_GRID_STRIDE(i, rows * M) {
     const size_t r = i / M;
     const int m = int(i % M);
@@ -130,8 +134,9 @@ __global__ void readout_kernel(size_t rows, int O, float gain, ReadoutNoise nois
 // ---- the network around the cells ----------------------------------------------------
 
 /// Synapse x = [source output ; post-synaptic neuron output], both of the last tick.
-__global__ void gather_kernel(size_t lifetimes, DeviceNetwork net, const float* sensory, const float* neuron_out,
-                              int neuron_out_ld, int gate_ld, float* gate_in) {
+__global__ void gather_kernel(size_t lifetimes, DeviceNetwork net, const float* __restrict__ sensory,
+                              const float* __restrict__ neuron_out, int neuron_out_ld, int gate_ld,
+                              float* __restrict__ gate_in) {
   const int C = net.channels, S = net.neurons * net.fan_in;
   ENU_GRID_STRIDE(i, lifetimes * S * 2 * C) {
     const int c2 = int(i % (2 * C));
@@ -167,8 +172,8 @@ struct SegmentStart {
 };
 
 /// Neuron x = [mean over its K synapses ; zeros up to I (SHARED)].
-__global__ void neuron_input_kernel(size_t neuron_rows, int C, int I, float inv_k, const float* sums, int gate_ld,
-                                    float* gate_in) {
+__global__ void neuron_input_kernel(size_t neuron_rows, int C, int I, float inv_k, const float* __restrict__ sums,
+                                    int gate_ld, float* __restrict__ gate_in) {
   ENU_GRID_STRIDE(i, neuron_rows * I) {
     const size_t r = i / I;
     const int c = int(i % I);
@@ -343,7 +348,8 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
     const int count = members * E;  // lifetimes in this chunk
     const size_t syn_rows = size_t(count) * S, neu_rows = size_t(count) * N;
 
-    const unsigned theta_blocks = unsigned(std::min<size_t>((param_count_ / 4 + kThreads) / kThreads, 64));
+    // Grid y splits a member's parameters, in blocks of four, over at most 64 blocks.
+    const unsigned theta_blocks = unsigned(grid_stride_blocks(ceil_div(param_count_, 4), kThreads, 64));
     ENU_LAUNCH(member_theta_kernel, dim3(members, theta_blocks), kThreads, 0, stream)(pop, first, theta_.data());
     ENU_CUDA_CHECK_LAUNCH();
     for (CellRows* rows : {&synapses_, &neurons_}) {

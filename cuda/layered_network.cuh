@@ -65,7 +65,4 @@ class LayeredNetwork {
   DeviceBuffer<unsigned char> tasks_, scratch_;  // a kernel task per lifetime; CUB's scratch
 };
 
-/// The path `auto` picks: layered once a network has more than this many synapses.
-constexpr int kLayeredFromSynapses = 512;
-
 }  // namespace enu::cuda

@@ -10,9 +10,10 @@
 
 namespace enu::cuda {
 
-/// Writes local member `local`'s parameters into theta; `thread` of `threads`
-/// cooperating threads, each taking every threads-th block of four.
-__device__ inline void build_member_theta(const Population& pop, int local, float* theta, size_t thread,
+/// Writes local member `local`'s parameters into theta (never the centre's
+/// memory); `thread` of `threads` cooperating threads, each taking every
+/// threads-th block of four.
+__device__ inline void build_member_theta(const Population& pop, int local, float* __restrict__ theta, size_t thread,
                                           size_t threads) {
   const int member = pop.first + local;
   const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);

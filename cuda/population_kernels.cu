@@ -18,29 +18,28 @@
 #include "enu/network.hpp"
 #include "kernel_syntax.cuh"
 #include "kernel_tasks.cuh"
+#include "launch_geometry.cuh"
 #include "member_theta.cuh"
 
 namespace enu::cuda {
 namespace {
 
-constexpr int kWarp = 32;
 constexpr int kSingleUnitWarpsPerBlock = 8;  // lifetimes per block for single units
 constexpr int kNetworkWarpsPerBlock = 8;
-constexpr size_t kMaxGridX = 2147483647;  // gridDim.x on every card since sm_30
-
-__host__ __device__ size_t round_up4(size_t n) { return (n + 3) / 4 * 4; }
 
 // ---- one cell step by one warp -------------------------------------------------------
 
 /// gate_in: this warp's U+1 floats in shared memory, whose first I entries hold
 /// the input; state: [h | c | o] of the instance; noise: O values or null.
+/// None of them overlaps another or theta (separate segments of shared memory,
+/// or the state in global memory), hence __restrict__.
 /// Lane l owns memory cells l, l + 32, ... up to CellsPerLane of them (M <=
 /// 32 * CellsPerLane): their accumulators live in registers, so the launch picks
 /// the smallest count that covers M (registers for 4 cells cap the maze
 /// kernel's occupancy at one block per SM; for 1, at two).
 template <int CellsPerLane>
-__device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ theta, float* gate_in, float* state,
-                               const float* noise) {
+__device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ theta, float* __restrict__ gate_in,
+                               float* __restrict__ state, const float* __restrict__ noise) {
   const CellLayout l = cell_layout(spec);
   const int lane = threadIdx.x % kWarp;
   const int I = spec.inputs, M = spec.memory, O = spec.outputs, F = l.feedback, U = l.gate_inputs;
@@ -122,7 +121,7 @@ __device__ void warp_cell_step(const CellSpec& spec, const float* __restrict__ t
 // ---- single units: one warp per lifetime -------------------------------------------
 
 __host__ __device__ int single_unit_blocks_per_member(int lifetimes) {
-  return (lifetimes + kSingleUnitWarpsPerBlock - 1) / kSingleUnitWarpsPerBlock;
+  return int(ceil_div(size_t(lifetimes), kSingleUnitWarpsPerBlock));
 }
 
 struct SingleUnitLayout {
@@ -285,13 +284,14 @@ dim3 member_major_grid(const Population& pop, int per_member) {
   return dim3(unsigned(blocks));
 }
 
-/// Calls launch(lanes) with lanes::value the memory cells per lane (1, 2 or 4)
-/// that cover `memory` (<= 128, checked by the evaluator).
+/// Calls launch(lanes) with lanes::value the memory cells per lane (1, 2 or
+/// kMaxCellsPerLane) that cover `memory` (<= kFusedMaxMemory, checked by the evaluator).
 template <class Launch>
 void with_cells_per_lane(int memory, Launch&& launch) {
+  static_assert(kMaxCellsPerLane == 4, "the cases below are 1, 2 and 4 cells per lane");
   if (memory <= kWarp) return launch(std::integral_constant<int, 1>{});
   if (memory <= 2 * kWarp) return launch(std::integral_constant<int, 2>{});
-  return launch(std::integral_constant<int, 4>{});
+  return launch(std::integral_constant<int, kMaxCellsPerLane>{});
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST(StageProfile, MeasuresWithoutChangingResults) {
     const ModelSpec model = run.model_spec();
     std::vector<float> centre(model.param_count());
     model.init_params(3, centre.data());
-    const Population pop{centre.data(), centre.size(), 0.05f, 5, 1, 4, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), 4, 0.05f).with_seed(5).at_generation(1);
     const LifetimeSet set{5, 1, 4};
     std::vector<float> plain(16), profiled(16);
     make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(run.task), 1, 4)->evaluate(pop, set, plain.data());
@@ -124,7 +124,7 @@ TEST(StageProfile, ReferenceRunnerDoesNotTimeStages) {
   const RunConfig run = load_config(kConfigs + "/stdp.yaml");
   const ModelSpec model = run.model_spec();
   std::vector<float> centre(model.param_count(), 0.0f);
-  const Population pop{centre.data(), centre.size(), 0.05f, 5, 1, 2, false};
+  const Population pop = Population::mirrored(centre.data(), centre.size(), 2, 0.05f).with_seed(5).at_generation(1);
   std::vector<float> fitness(4);
   StageProfile profile;
   make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(run.task), 1, 2, &profile)

@@ -597,13 +597,8 @@ TEST(TMaze, NetworkRunsThroughCpuEvaluator) {
     const ModelSpec model = config.model_spec();
     std::vector<float> centre(model.param_count());
     model.init_params(1, centre.data());
-    Population pop;
-    pop.centre = centre.data();
-    pop.param_count = centre.size();
-    pop.sigma = 0.05f;
-    pop.seed = 1;
-    pop.generation = 0;
-    pop.size = config.es.population;
+    const Population pop =
+        Population::mirrored(centre.data(), centre.size(), config.es.population, 0.05f).with_seed(1).at_generation(0);
     const LifetimeSet lifetimes{1, 0, config.es.lifetimes};
     std::vector<float> fast(size_t(pop.size) * lifetimes.count), reference(fast.size());
     make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(config.task), 2, 2)
@@ -637,11 +632,7 @@ TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
   std::vector<float> theta(model.param_count());
   model.init_params(4, theta.data());
   for (size_t k = 0; k < theta.size(); ++k) theta[k] += 0.3f * std::sin(float(k));  // away from the symmetric start
-  Population centre;
-  centre.centre = theta.data();
-  centre.param_count = theta.size();
-  centre.size = 1;
-  centre.centre_only = true;
+  const Population centre = Population::centre_alone(theta.data(), theta.size());
   const LifetimeSet set{5, 2, 3};
   std::vector<float> fast(3), reference(3);
   make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(config.task), 1, 3)->evaluate(centre, set, fast.data());

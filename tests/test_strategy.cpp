@@ -167,7 +167,7 @@ TEST(MemberParams, MirroredPairsAroundCentre) {
   const size_t n = 37;
   std::vector<float> centre(n);
   for (size_t k = 0; k < n; ++k) centre[k] = float(std::sin(double(k))) * 2.0f;
-  const Population pop{centre.data(), n, 0.3f, 42, 7, 8, false};
+  const Population pop = Population::mirrored(centre.data(), n, 8, 0.3f).with_seed(42).at_generation(7);
   std::vector<float> plus(n), minus(n), eps(n);
   for (int pair = 0; pair < 4; ++pair) {
     member_params(pop, 2 * pair, plus.data());
@@ -192,7 +192,9 @@ TEST(MemberParams, MirroredPairsAroundCentre) {
 // A centre-only population's member is the centre, bit for bit.
 TEST(MemberParams, CentreOnlyIsTheCentre) {
   std::vector<float> centre = {1.5f, -2.25f, 0.0f, 3.0e-8f, 1e6f};
-  const Population pop{centre.data(), centre.size(), 0.5f, 1, 2, 1, true};
+  // Built with noise it must not draw: sigma 0.5 at seed 1, generation 2.
+  Population pop = Population::mirrored(centre.data(), centre.size(), 1, 0.5f).with_seed(1).at_generation(2);
+  pop.centre_only = true;
   std::vector<float> out(centre.size(), 99.0f);
   member_params(pop, 0, out.data());
   EXPECT_EQ(out, centre);
@@ -205,7 +207,7 @@ TEST(MemberParams, CentreOnlyIsTheCentre) {
 TEST(MemberParams, SliceIsTheWholePopulationsMembers) {
   std::vector<float> centre(37);
   for (size_t k = 0; k < centre.size(); ++k) centre[k] = 0.1f * float(k) - 1.0f;
-  const Population whole{centre.data(), centre.size(), 0.03f, 11, 4, 10, false};
+  const Population whole = Population::mirrored(centre.data(), centre.size(), 10, 0.03f).with_seed(11).at_generation(4);
   Population slice = whole;
   slice.first = 3;
   slice.size = 4;

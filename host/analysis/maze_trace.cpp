@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "recorded_lifetime.hpp"
 #include "run.hpp"
 #include "tasks.hpp"
 
@@ -112,26 +113,13 @@ float trace_maze_lifetime(const RunConfig& config, const std::vector<float>& the
                           int lifetime_index, const MazeStepCallback& on_step) {
   if (!is_maze_task(config.task.name)) throw Error("task " + config.task.name + " is not a maze (tmaze, double_tmaze)");
   const auto task = make_task(config.task);
-  const ObservationShape shape = task->observation_shape();
-  const ModelSpec model = config.model_spec();
-  auto runner = make_reference_runner(model, shape, 1);
-  auto env = task->make_environment(1);
-  runner->reset(theta.data(), kCentreMemberId, set, lifetime_index, 1);
-  env->reset(set, lifetime_index, 1);
-  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
-  ModelState state;
-  const MazeLifetime& lifetime = *maze_lifetime(*env, 0);
-  for (int step = 0; step < task->steps(); ++step) {
-    env->observe(step, observations.data());
-    runner->step(observations.data(), outputs.data());
-    env->act(step, outputs.data());  // one lifetime: its actions are its first outputs
-    runner->read_state(0, state);
-    on_step(step, lifetime, state);
-    if (!lifetime.alive) break;  // a dead lifetime changes no more
-  }
-  float fitness = 0.0f;
-  env->fitness(&fitness);
-  return fitness;
+  bool ended = false;  // a dead lifetime changes no more: the trace ends after the step it died on
+  return record_lifetime(config, *task, theta, set, lifetime_index, [&](const RecordedStep& s) {
+    if (ended) return;
+    const MazeLifetime& lifetime = *maze_lifetime(s.env, 0);
+    on_step(s.step, lifetime, s.model);
+    ended = !lifetime.alive;
+  });
 }
 
 int traced_lifetime(const RunConfig& config, const std::vector<float>& theta) {

@@ -134,7 +134,9 @@ BenchRow run_bench(const BenchCase& bench, const std::string& backend, const Ben
   model.init_params(config.run.seed, centre.data());
   const auto evaluate = [&](Evaluator& evaluator, int members, uint64_t generation) {
     std::vector<float> fitness(size_t(members) * config.es.lifetimes);
-    const Population pop{centre.data(), centre.size(), config.es.sigma, config.run.seed, generation, members, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), members, config.es.sigma)
+                               .with_seed(config.run.seed)
+                               .at_generation(generation);
     const auto start = Clock::now();
     evaluator.evaluate(pop, LifetimeSet{config.run.seed, generation, config.es.lifetimes}, fitness.data());
     return seconds_since(start);

@@ -18,6 +18,7 @@
 #include "compare.hpp"
 #include "cpu_peak.hpp"
 #include "maze_trace.hpp"
+#include "recorded_lifetime.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 #include "run.hpp"
@@ -198,26 +199,19 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
   // One held-out lifetime through the reference runner, one CSV row per step.
   const auto task = make_task(config.task);
   const ObservationShape shape = task->observation_shape();
-  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
-  const ModelSpec model = config.model_spec();
-  auto runner = make_reference_runner(model, shape, 1);
-  auto env = task->make_environment(1);
-  runner->reset(checkpoint.state.theta.data(), kCentreMemberId, set, 0, 1);
-  env->reset(set, 0, 1);
   std::ofstream out(record);
   out << "step";
   for (int i = 0; i < shape.sources * shape.channels; ++i) out << ",input" << i;
   for (int a = 0; a < task->action_count(); ++a) out << ",output" << a;
   out << ",reward\n";
-  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
-  float fitness = 0.0f;
-  run_lifetimes(*runner, *task, *env, observations.data(), outputs.data(), &fitness,
-                [&](int step, const float* obs, const float* actions, const Environment& e) {
-                  out << step;
-                  for (size_t i = 0; i < observations.size(); ++i) out << ',' << obs[i];
-                  for (int a = 0; a < task->action_count(); ++a) out << ',' << actions[a];
-                  out << ',' << e.last_reward(0) << '\n';
-                });
+  const auto write_row = [&](const RecordedStep& s) {
+    out << s.step;
+    for (int i = 0; i < shape.sources * shape.channels; ++i) out << ',' << s.observations[i];
+    for (int a = 0; a < task->action_count(); ++a) out << ',' << s.actions[a];
+    out << ',' << s.env.last_reward(0) << '\n';
+  };
+  const LifetimeSet set = held_out_lifetimes(config.run.seed, 1);
+  const float fitness = record_lifetime(config, *task, checkpoint.state.theta, set, 0, write_row);
   if (!out) throw Error("cannot write " + record);
   std::printf("recorded one lifetime (fitness %.6g) to %s\n", fitness, record.c_str());
   return 0;

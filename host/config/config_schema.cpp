@@ -209,7 +209,7 @@ void fields(V& v, RunSettings& c) {
            "where the ES update runs: auto = cuda when the cuda backend evaluates, else host");
   v.choice("cuda_path", c.cuda_path, {CudaPath::automatic, CudaPath::fused, CudaPath::layered},
            "networks on the cuda backend: fused = one kernel, a block per lifetime; layered = cuBLAS GEMMs per gate "
-           "layer over all lifetimes; auto = layered above 512 synapses");
+           "layer over all lifetimes; auto = fused where the kernel takes the network, else layered");
   v.field("cuda_tf32", c.cuda_tf32, "layered path: let cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error)");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");

@@ -94,13 +94,12 @@ GenerationReport EvolutionStrategy::step(Evaluator& evaluator) {
   report.generation = g;
   report.sigma = sigma_at(g);
 
-  Population pop{state_.theta.data(), state_.theta.size(), report.sigma, seed_, g, P, false};
+  const Population pop =
+      Population::mirrored(state_.theta.data(), state_.theta.size(), P, report.sigma).with_seed(seed_).at_generation(g);
   const LifetimeSet lifetimes{seed_, g, E};
   fitness_.resize(size_t(P + 1) * E);
   evaluator.evaluate(pop, lifetimes, fitness_.data());
-  Population centre = pop;
-  centre.size = 1;
-  centre.centre_only = true;
+  const Population centre = Population::centre_alone(state_.theta.data(), state_.theta.size());
   evaluator.evaluate(centre, lifetimes, fitness_.data() + size_t(P) * E);
   const auto evaluated = Clock::now();
 

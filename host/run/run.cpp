@@ -198,7 +198,7 @@ LifetimeSet validation_lifetimes(uint64_t run_seed, int count) {
 }
 
 FitnessStats evaluate_centre(Evaluator& evaluator, const std::vector<float>& theta, const LifetimeSet& lifetimes) {
-  Population centre{theta.data(), theta.size(), 0.0f, 0, lifetimes.generation, 1, true};
+  const Population centre = Population::centre_alone(theta.data(), theta.size());
   std::vector<float> fitness(size_t(lifetimes.count));
   evaluator.evaluate(centre, lifetimes, fitness.data());
   FitnessStats stats;

@@ -23,6 +23,10 @@ constexpr uint32_t kCentreMemberId = 0xFFFFFFFFu;
 /// A slice (a distributed rank's share) holds members first .. first+size-1 of
 /// the whole population: m below is local, its noise and random streams those of
 /// member first + m, and fitness rows are local.
+///
+/// Built by name, so that a call site says which number is which:
+///   Population::mirrored(centre, n, members, sigma).with_seed(seed).at_generation(g)
+///   Population::centre_alone(centre, n)
 struct Population {
   const float* centre = nullptr;
   size_t param_count = 0;
@@ -32,6 +36,35 @@ struct Population {
   int size = 0;
   bool centre_only = false;
   int first = 0;                  // global index of local member 0
+
+  /// `members` mirrored perturbations of `sigma` around the centre, with the noise
+  /// of seed 0 and generation 0 until with_seed and at_generation say otherwise.
+  static Population mirrored(const float* centre, size_t param_count, int members, float sigma) {
+    Population pop;
+    pop.centre = centre;
+    pop.param_count = param_count;
+    pop.sigma = sigma;
+    pop.size = members;
+    return pop;
+  }
+  /// The centre on its own: one member, no noise, so no seed or generation.
+  static Population centre_alone(const float* centre, size_t param_count) {
+    Population pop = mirrored(centre, param_count, 1, 0.0f);
+    pop.centre_only = true;
+    return pop;
+  }
+  /// This population with the es_noise stream of run seed `s`.
+  Population with_seed(uint64_t s) const {
+    Population pop = *this;
+    pop.seed = s;
+    return pop;
+  }
+  /// This population with the noise of generation `g`.
+  Population at_generation(uint64_t g) const {
+    Population pop = *this;
+    pop.generation = g;
+    return pop;
+  }
 
   /// Identifier used to key per-member random streams (output noise).
   ENU_HD uint32_t member_id(int m) const { return centre_only ? kCentreMemberId : uint32_t(first + m); }

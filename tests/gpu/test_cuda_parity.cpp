@@ -213,7 +213,7 @@ TEST(CudaParity, SingleUnitTaskFitnessMatchesCpu) {
     ModelSpec model;
     model.cell = CellSpec{CellKind::enu, 4, memory, 1, task.name == "iaf"};
     const std::vector<float> centre = random_theta(model, 3);
-    const Population pop{centre.data(), centre.size(), 0.05f, 17, 2, 8, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), 8, 0.05f).with_seed(17).at_generation(2);
     const LifetimeSet lifetimes{17, 2, 6};
     std::vector<float> cpu(48), gpu(48);
     make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 6)->evaluate(pop, lifetimes, cpu.data());
@@ -328,7 +328,7 @@ TEST(CudaParity, MazeTaskFitnessMatchesCpu) {
     task.maze.steps = 150;
     const ModelSpec model = maze_network(8, 16);
     const std::vector<float> centre = random_theta(model, 4);
-    const Population pop{centre.data(), centre.size(), 0.05f, 19, 3, 8, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), 8, 0.05f).with_seed(19).at_generation(3);
     const LifetimeSet lifetimes{19, 3, 4};
     std::vector<float> cpu(32), gpu(32);
     make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 4)->evaluate(pop, lifetimes, cpu.data());
@@ -412,7 +412,7 @@ TEST(CudaParity, RandomConfigsMatchReference) {
       }
     }
     const std::vector<float> centre = random_theta(model, uint64_t(i));
-    const Population pop{centre.data(), centre.size(), 0.05f, 51, 2, 3, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), 3, 0.05f).with_seed(51).at_generation(2);
     std::vector<float> cpu(9), gpu(9);
     make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 3)->evaluate(pop, lifetimes, cpu.data());
     const std::vector<CudaPath> paths = model.kind == ModelSpec::Kind::network
@@ -524,7 +524,8 @@ TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
                                           std::tuple{maze, net, CudaPath::fused},
                                           std::tuple{maze, net, CudaPath::layered}}) {
     const std::vector<float> centre = random_theta(model, 8);
-    const Population pop{centre.data(), centre.size(), 0.05f, 29, 1, members, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), members, 0.05f)
+                               .with_seed(29).at_generation(1);
     std::vector<float> cpu(members), gpu(members, std::numeric_limits<float>::quiet_NaN());
     make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(task), 2, 1)->evaluate(pop, lifetimes, cpu.data());
     make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
@@ -556,6 +557,10 @@ TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
     }
   }
   EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused");
+  // By what fits, not by the synapse count: 640 synapses of small cells take the fused kernel.
+  ModelSpec many = maze_network(8, 16);
+  many.network = network(kMazeSources, 80, kMazeActions, 8, 8, 16, 1);
+  EXPECT_EQ(make_cuda_evaluator(many, maze)->name(), "cuda fused");
   // The layered path has no memory limit: per-step parity at M = 130.
   const ObservationShape shape{kMazeSources, kMazeChannels};
   const LifetimeSet set{43, 2, 2};
@@ -580,7 +585,7 @@ TEST(CudaParity, DivergedMembersAreNonFiniteOnBothBackends) {
     std::vector<float> centre = random_theta(model, 6);
     const CellLayout layout = cell_layout(model.cell);
     centre[layout.w_out + size_t(model.cell.memory) * model.cell.outputs] = std::numeric_limits<float>::quiet_NaN();
-    const Population pop{centre.data(), centre.size(), 0.05f, 5, 1, 4, false};
+    const Population pop = Population::mirrored(centre.data(), centre.size(), 4, 0.05f).with_seed(5).at_generation(1);
     const LifetimeSet lifetimes{5, 1, 3};
     std::vector<float> cpu(12), gpu(12);
     make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 3)->evaluate(pop, lifetimes, cpu.data());
@@ -600,7 +605,7 @@ TEST(CudaErrors, PopulationOfAnotherModelIsRefused) {
   ModelSpec model;
   model.cell = CellSpec{CellKind::enu, 4, 8, 1, false};
   const std::vector<float> centre(model.param_count() + 1, 0.0f);
-  const Population pop{centre.data(), centre.size(), 0.01f, 1, 0, 2, false};
+  const Population pop = Population::mirrored(centre.data(), centre.size(), 2, 0.01f).with_seed(1).at_generation(0);
   std::vector<float> fitness(2);
   try {
     make_cuda_evaluator(model, task)->evaluate(pop, LifetimeSet{1, 0, 1}, fitness.data());
@@ -621,7 +626,8 @@ TEST(CudaErrors, PopulationTooLargeSaysHowMuchIsNeeded) {
   ModelSpec model;
   model.cell = CellSpec{CellKind::enu, 4, 32, 1, false};
   const std::vector<float> centre(model.param_count(), 0.0f);
-  const Population pop{centre.data(), centre.size(), 0.01f, 1, 0, 1 << 30, false};
+  const Population pop = Population::mirrored(centre.data(), centre.size(), 1 << 30, 0.01f)
+                             .with_seed(1).at_generation(0);
   try {
     make_cuda_evaluator(model, task)->evaluate(pop, LifetimeSet{1, 0, 64}, nullptr);
     FAIL() << "expected enu::Error";

@@ -8,6 +8,7 @@
 #include "enu/maze_tasks.hpp"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
+#include "testing.hpp"
 
 namespace enu {
 namespace {

@@ -110,7 +110,8 @@ if [ "$phase" != speed ]; then
   row "gpu tests" "exit $? ($(grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$out/gpu_tests.log" | tr -s ' ' | tr '\n' ' '))"
   grep -E '^\[  FAILED  \] [A-Za-z]' "$out/gpu_tests.log" | sed 's/^/    /'
   row "TF32 accuracy" "$(grep -m1 -o 'TF32 layered path vs FP32 reference: .*' "$out/gpu_tests.log" || echo 'not measured')"
-  parity='CudaParity.SingleCells*:CudaParity.Networks*:CudaParity.MazeEnvironments*:CudaParity.DeviceEs*'
+  parity='*BackendParity.SingleCellsAtEveryKernelWidth/cuda:*BackendParity.NetworksOfEveryKernelShape/cuda'
+  parity+=':CudaParity.MazeEnvironments*:CudaParity.DeviceEs*'
   for tool in memcheck racecheck; do
     timeout 140 compute-sanitizer --tool "$tool" --error-exitcode 9 "$bin/enu_gpu_tests" --gtest_filter="$parity" \
       >"$out/$tool.log" 2>&1

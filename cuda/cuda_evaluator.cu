@@ -9,6 +9,7 @@
 #include "launch_geometry.cuh"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
+#include "testing.hpp"
 
 namespace enu {
 namespace {

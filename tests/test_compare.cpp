@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "compare.hpp"
-#include "cpu_evaluator.hpp"
 #include "enu/common.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
@@ -273,10 +272,7 @@ std::string content_of(const fs::path& path) {
 }
 
 CompareReport run_tiny(const CompareConfig& config, const std::string& out) {
-  const EvaluatorFactory factory = [](const RunConfig& c) {
-    return make_objective_evaluator(make_objective(c.task));
-  };
-  return run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr, nullptr});
+  return run_comparison(config, CompareOptions{out, 0, {}, nullptr});
 }
 
 // Maze comparisons report each run's adaptation score beside the best fixed
@@ -291,10 +287,8 @@ TEST(CompareRun, MazeComparisonReportsAdaptation) {
           "\nseeds: 1\nset: [es.population=4, es.lifetimes=1, run.generations=2, run.eval_lifetimes=2, "
           "task.maze.steps=40, model.network.channels=4, model.network.memory=4]\n"
           "models:\n  enu_nn: []\n  gru: [\"model={kind: cell, cell: {type: gru, inputs: 12, memory: 4, outputs: 3}}\"]\n"));
-  const EvaluatorFactory factory = [](const RunConfig& c) {
-    return make_cpu_evaluator(CpuRunnerKind::fast, c.model_spec(), make_task(c.task), 1, 1);
-  };
-  const CompareReport report = run_comparison(config, factory, CompareOptions{out, 0, {}, nullptr, nullptr});
+  const CompareReport report =
+      run_comparison(config, CompareOptions{out, 0, {"run.backend=cpu", "run.threads=1"}, nullptr});
   ASSERT_EQ(report.rows.size(), 2u);
   const RunConfig run = config.run_config(config.models[0], 1);
   const double fixed =

@@ -15,6 +15,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "backends.hpp"
 #include "config_fields.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/task_lifetimes.hpp"
@@ -394,8 +395,7 @@ void write_outputs(const fs::path& out, const CompareReport& report) {
 
 }  // namespace
 
-CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory& make_evaluator,
-                             const CompareOptions& options) {
+CompareReport run_comparison(const CompareConfig& config, const CompareOptions& options) {
   const int seeds = options.seeds > 0 ? options.seeds : config.seeds;
   const fs::path out(options.out_dir);
   fs::create_directories(out);
@@ -426,12 +426,11 @@ CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory
         if (options.log) {
           *options.log << prefix << dir.string() << ": " << (resume ? "resuming" : "starting") << "\n" << std::flush;
         }
-        auto evaluator = make_evaluator(run_config);
-        const std::shared_ptr<EsUpdater> updater =
-            options.make_updater ? options.make_updater(run_config, *evaluator) : nullptr;
+        const BackendEvaluator chosen = make_evaluator(run_config);
+        const std::shared_ptr<EsUpdater> updater = make_updater(run_config, *chosen.backend);
         const EvolveSummary summary =
-            evolve(run_config, *evaluator, EvolveOptions{dir.string(), resume, false, nullptr, updater});
-        finish_run(dir.string(), run_config, *evaluator, summary);
+            evolve(run_config, *chosen.evaluator, EvolveOptions{dir.string(), resume, false, nullptr, updater});
+        finish_run(dir.string(), run_config, *chosen.evaluator, summary);
       }
       row.runs.push_back(read_run(dir, seed, config.threshold, run_config));
     }

@@ -4,16 +4,12 @@
 // table of final fitness, generations to a threshold and Welch's t-test
 // against a reference model, and the mean convergence curves.
 
-#include <functional>
 #include <iosfwd>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "enu/config.hpp"
-#include "enu/evaluator.hpp"
-#include "enu/strategy.hpp"
 
 namespace enu {
 
@@ -75,15 +71,11 @@ CompareConfig parse_compare_config(const std::string& yaml_text, const std::stri
 
 // ---- running it --------------------------------------------------------------------
 
-using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>(const RunConfig&)>;
-
 struct CompareOptions {
   std::string out_dir;                 // OUT: OUT/<model>/seed_<s>/ per run
   int seeds = 0;                       // > 0: overrides the file's `seeds`
   std::vector<std::string> overrides;  // applied to every run last (--set, --backend, --threads)
   std::ostream* log = nullptr;         // one line per run (started / resumed / skipped), or nothing
-  /// Where each run's ES update goes (null, or returning null: the host).
-  std::function<std::shared_ptr<EsUpdater>(const RunConfig&, const Evaluator&)> make_updater;
 };
 
 /// One run's outcome, read back from its folder.
@@ -114,10 +106,10 @@ struct CompareReport {
   int started = 0, resumed = 0, skipped = 0;  // what this invocation did with the runs
 };
 
-/// Runs (or resumes, or skips when complete) every (model, seed) run, then writes
+/// Runs (or resumes, or skips when complete) every (model, seed) run on the
+/// backend and ES update its config asks the registry for, then writes
 /// OUT/table.md, table.csv, runs.csv and convergence.csv and returns the table.
-CompareReport run_comparison(const CompareConfig& config, const EvaluatorFactory& make_evaluator,
-                             const CompareOptions& options);
+CompareReport run_comparison(const CompareConfig& config, const CompareOptions& options);
 
 /// The table as Markdown (also what `enu compare` prints).
 std::string format_table_markdown(const CompareReport& report);

@@ -16,7 +16,6 @@
 #include "bench.hpp"
 #include "backends.hpp"
 #include "compare.hpp"
-#include "cpu_peak.hpp"
 #include "maze_trace.hpp"
 #include "recorded_lifetime.hpp"
 #include "enu/checkpoint.hpp"
@@ -25,9 +24,6 @@
 #include "runner.hpp"
 #include "suggest.hpp"
 #include "tasks.hpp"
-#if defined(ENU_HAVE_CUDA)
-#include "enu/cuda_backend.hpp"
-#endif
 #if defined(ENU_HAVE_MPI)
 #include "distributed.hpp"
 #endif
@@ -60,11 +56,12 @@ struct Job {
   }
   int rank() { return communicator() ? communicator()->rank() : 0; }
   // The backend this rank evaluates its slice with, wrapped for the job.
-  std::unique_ptr<Evaluator> evaluator(const RunConfig& config) {
+  BackendEvaluator evaluator(const RunConfig& config) {
 #if defined(ENU_HAVE_MPI)
     if (mpi) {
       mpi->set_timeout(config.run.mpi_timeout_seconds);
-      return std::make_unique<DistributedEvaluator>(*mpi, make_evaluator(config, mpi->local_rank()));
+      BackendEvaluator local = make_evaluator(config, mpi->local_rank());
+      return {local.backend, std::make_unique<DistributedEvaluator>(*mpi, std::move(local.evaluator))};
     }
 #endif
     return make_evaluator(config);
@@ -149,20 +146,21 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
     config = load_config(config_path, overrides);
     if (run_dir.empty()) run_dir = config.run.out_dir.empty() ? "runs/" + config.name : config.run.out_dir;
   }
-  auto evaluator = job.evaluator(config);
-  const std::shared_ptr<EsUpdater> updater = make_updater(config, *evaluator);
+  const BackendEvaluator chosen = job.evaluator(config);
+  Evaluator& evaluator = *chosen.evaluator;
+  const std::shared_ptr<EsUpdater> updater = make_updater(config, *chosen.backend);
   const bool root = job.rank() == 0;
   if (root) {
     std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, ES update on the %s, run folder %s\n",
-                 config.task.name.c_str(), param_count(config), evaluator->name().c_str(),
+                 config.task.name.c_str(), param_count(config), evaluator.name().c_str(),
                  updater ? updater->name().c_str() : "host", run_dir.c_str());
   }
   const EvolveSummary summary =
-      evolve(config, *evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator(), updater});
+      evolve(config, evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator(), updater});
   if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.
-  const RunResult result = finish_run(run_dir, config, *evaluator, summary);
+  const RunResult result = finish_run(run_dir, config, evaluator, summary);
   std::printf("best centre (generation %llu): held-out fitness %.6g +- %.3g over %d lifetimes\n",
               (unsigned long long)result.best.best_generation, result.held_out.mean, result.held_out.std,
               result.held_out.lifetimes);
@@ -188,7 +186,7 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
     if (!record.empty()) throw Error("--watch replays a lifetime instead of evaluating: give --record without it");
     return watch_command(config, checkpoint.state.theta, fps);
   }
-  auto evaluator = make_evaluator(config);
+  const auto evaluator = make_evaluator(config).evaluator;
   const FitnessStats stats =
       evaluate_centre(*evaluator, checkpoint.state.theta, held_out_lifetimes(config.run.seed, lifetimes));
   std::printf("fitness %.6g +- %.3g over %d fresh lifetimes (generation %llu, backend %s)\n", stats.mean, stats.std,
@@ -236,9 +234,7 @@ int compare_command(const std::string& path, std::vector<std::string> overrides,
   if (out.empty()) out = "runs/" + config.name;
   std::fprintf(stderr, "enu compare: %zu models x %d seeds from %s, folder %s\n", config.models.size(),
                seeds > 0 ? seeds : config.seeds, config.base.c_str(), out.c_str());
-  const CompareReport report =
-      run_comparison(config, [](const RunConfig& c) { return make_evaluator(c); },
-                     CompareOptions{out, seeds, overrides, &std::cerr, make_updater});
+  const CompareReport report = run_comparison(config, CompareOptions{out, seeds, overrides, &std::cerr});
   std::fprintf(stderr, "runs: %d started, %d resumed, %d already complete\n", report.started, report.resumed,
                report.skipped);
   std::printf("%s", format_table_markdown(report).c_str());
@@ -265,44 +261,32 @@ struct BenchFlags {
 // of each backend's hardware is measured in this same run.
 int bench_command(const BenchFlags& flags) {
   std::vector<std::string> skipped;
-  const std::vector<BackendKind> backends = bench_backends(flags.backend, skipped);
+  const std::vector<const Backend*> backends = bench_backends(flags.backend, skipped);
   const std::vector<BenchCase> cases =
       select_cases(flags.sweep ? sweep_cases(flags.configs) : standard_cases(flags.configs), flags.only);
   const int threads = flags.threads > 0 ? flags.threads : std::max(1, int(std::thread::hardware_concurrency()));
   for (const std::string& why : skipped) std::printf("skipped %s\n", why.c_str());
   std::vector<BenchRow> rows;
-  for (BackendKind kind : backends) {
-    double peak = 0.0;
+  for (const Backend* backend : backends) {
+    const BenchHardware hardware = backend->bench_hardware(threads);
     BenchOptions options = flags.options;
-    std::string name = to_string(kind);
-    if (kind == BackendKind::cuda) {
-#if defined(ENU_HAVE_CUDA)
-      peak = cuda_peak_gflops();
-      name += " (" + cuda_device_name() + ")";
-      options.warmup_members = 1 << 30;  // the whole population: a GPU's rate depends on how full it is
-#endif
-    } else {
-      const int used = kind == BackendKind::reference ? 1 : threads;
-      peak = cpu_peak_gflops(used);
-      name += " (" + std::to_string(used) + (used == 1 ? " thread)" : " threads)");
-      options.warmup_members = 2 * used;
-    }
-    std::printf("%s: measured FP32 FMA peak %.1f GFLOP/s\n", name.c_str(), peak);
+    options.warmup_members = hardware.warmup_members;
+    std::printf("%s: measured FP32 FMA peak %.1f GFLOP/s\n", hardware.label.c_str(), hardware.peak_gflops);
     for (const BenchCase& c : cases) {
-      // Networks on the GPU: both paths, side by side.
-      const bool both_paths = kind == BackendKind::cuda && c.config.model.kind == ModelSpec::Kind::network;
-      for (CudaPath path : both_paths ? std::vector<CudaPath>{CudaPath::fused, CudaPath::layered}
-                                      : std::vector<CudaPath>{CudaPath::automatic}) {
-        const std::string label = both_paths ? name + " " + to_string(path) : name;
+      // Networks on a backend with several network paths: each, side by side.
+      const bool network = c.config.model.kind == ModelSpec::Kind::network;
+      const std::vector<CudaPath> paths = network ? backend->network_paths() : std::vector<CudaPath>{CudaPath::automatic};
+      for (CudaPath path : paths) {
+        const std::string label = paths.size() > 1 ? hardware.label + " " + to_string(path) : hardware.label;
         const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {
           RunConfig on = config;
-          on.run.backend = kind;
+          on.run.backend = backend->kind();
           on.run.cuda_path = path;
           on.run.threads = threads;
-          return make_evaluator(on, 0, profile);
+          return make_evaluator(on, 0, profile).evaluator;
         };
         try {
-          rows.push_back(run_bench(c, label, factory, peak, options));
+          rows.push_back(run_bench(c, label, factory, hardware.peak_gflops, options));
         } catch (const Error& e) {  // one setting a backend cannot take does not end the others
           std::printf("  %-16s %s: %s\n", c.name.c_str(), label.c_str(), e.what());
           continue;

@@ -4,7 +4,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
@@ -45,29 +44,9 @@ struct CudaOptions {
 std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task,
                                                const CudaOptions& options = {});
 
-/// Replays hand-made observations through lifetimes 0 .. set.count-1 of one
-/// parameter vector on the device (as the centre: member id kCentreMemberId) and
-/// returns every step's actions, [lifetimes x steps x action_count]: the per-step
-/// parity check against the CPU reference. observations: [lifetimes x steps x
-/// sources x channels] in `shape`.
-std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
-                               const std::vector<float>& observations, int steps, const LifetimeSet& set,
-                               const CudaOptions& options = {});
-
 /// The ES update on the current device (es.update = cuda): CUB ranking, the
 /// direction as cuBLAS GEMVs over noise regenerated on the device, the optimizer
 /// step in a kernel; the same numbers as the host's up to float summation order.
 std::unique_ptr<EsUpdater> make_cuda_updater();
-
-/// Every step of maze lifetimes 0 .. set.count-1 as the device ran them for one
-/// parameter vector (as the centre): what the agent saw, [lifetimes x steps x
-/// sources x channels], the read-out it acted on, [lifetimes x steps x 3], and
-/// each lifetime's fitness. The CPU replays the read-outs through its own
-/// environment to check that both environments agree step for step.
-struct DeviceRecording {
-  std::vector<float> observations, actions, fitness;
-};
-DeviceRecording cuda_record(const ModelSpec& model, const TaskConfig& task, const std::vector<float>& theta,
-                            const LifetimeSet& set, const CudaOptions& options = {});
 
 }  // namespace enu

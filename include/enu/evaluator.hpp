@@ -37,6 +37,9 @@ struct Population {
   bool centre_only = false;
   int first = 0;                  // global index of local member 0
 
+  // Explicit: no positional Population{...} (an aggregate would take one).
+  explicit Population() = default;
+
   /// `members` mirrored perturbations of `sigma` around the centre, with the noise
   /// of seed 0 and generation 0 until with_seed and at_generation say otherwise.
   static Population mirrored(const float* centre, size_t param_count, int members, float sigma) {

@@ -1,6 +1,9 @@
-// The CUDA backend against the CPU reference on fresh random parameters: per-step
-// outputs of single cells and networks, fitness vectors of the single-unit
-// tasks, and a whole ES generation. Every test skips, saying why, without a device.
+// The CUDA backend beyond the parity suite (tests/parity/backend_parity.cpp,
+// instantiated here for every registered GPU backend): a whole ES generation
+// and the device ES update, the maze environments step for step, random draws
+// over the configurations the device takes, TF32, populations above the grid's
+// y limit, the network path auto takes, diverged members, and the errors. Every
+// test skips, with the registry's reason, where the backend cannot run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,220 +15,45 @@
 #include <vector>
 
 #include "cpu_evaluator.hpp"
-#include "enu/cuda_backend.hpp"
 #include "enu/maze_tasks.hpp"
 #include "enu/single_unit_tasks.hpp"
 #include "enu/strategy.hpp"
+#include "parity/parity.hpp"
 #include "runner.hpp"
 #include "tasks.hpp"
+#include "testing.hpp"  // cuda/: cuda_record
 
 namespace enu {
+
+namespace parity {
+// The parity suite over every registered GPU backend.
+INSTANTIATE_TEST_SUITE_P(Registry, BackendParity, ::testing::ValuesIn(backends_to_check(true)), backend_name);
+}  // namespace parity
+
 namespace {
 
-#define ENU_REQUIRE_DEVICE()                                              \
-  do {                                                                    \
-    std::string why_;                                                     \
-    if (cuda_device_count(&why_) == 0) GTEST_SKIP() << "no CUDA device: " << why_; \
+using parity::compare;
+using parity::random_observations;
+using parity::random_theta;
+using parity::network;
+
+#define ENU_REQUIRE_DEVICE()                                                \
+  do {                                                                      \
+    const std::string why_ = find_backend(BackendKind::cuda).unavailable(); \
+    if (!why_.empty()) GTEST_SKIP() << "cuda cannot run here: " << why_;  \
   } while (0)
 
-// Published initialisation plus N(0, 0.1^2): gates away from their resting
-// values, read-out graded rather than clamped.
-std::vector<float> random_theta(const ModelSpec& model, uint64_t seed) {
-  std::vector<float> theta(model.param_count());
-  model.init_params(seed, theta.data());
-  std::mt19937 rng{uint32_t(seed)};
-  std::normal_distribution<float> noise(0.0f, 0.1f);
-  for (float& t : theta) t += noise(rng);
-  return theta;
+// One parameter vector replayed as the centre over lifetimes 0 .. set.count-1.
+ReplayRequest centre_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
+                            const std::vector<float>& observations, int steps, const LifetimeSet& set) {
+  return ReplayRequest{model, shape, theta, observations, steps, set, 0, set.count, CudaOptions{}};
 }
 
-std::vector<float> random_observations(size_t count, uint64_t seed) {
-  std::mt19937 rng{uint32_t(seed)};
-  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-  std::vector<float> obs(count);
-  for (float& o : obs) o = uniform(rng);
-  return obs;
-}
-
-// The CPU reference runner over the same observations: [lifetimes x steps x actions].
-std::vector<float> reference_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
-                                    const std::vector<float>& observations, int steps, const LifetimeSet& set) {
-  auto runner = make_reference_runner(model, shape, set.count);
-  const int A = model.action_count();
-  const size_t obs_size = size_t(shape.sources) * shape.channels;
-  runner->reset(theta.data(), kCentreMemberId, set, 0, set.count);
-  std::vector<float> step_obs(set.count * obs_size), step_actions(size_t(set.count) * A), out(size_t(set.count) * steps * A);
-  for (int t = 0; t < steps; ++t) {
-    for (int e = 0; e < set.count; ++e) {
-      std::copy_n(&observations[(size_t(e) * steps + t) * obs_size], obs_size, &step_obs[e * obs_size]);
-    }
-    runner->step(step_obs.data(), step_actions.data());
-    for (int e = 0; e < set.count; ++e) {
-      std::copy_n(&step_actions[size_t(e) * A], A, &out[(size_t(e) * steps + t) * A]);
-    }
-  }
-  return out;
-}
-
-// Per element |gpu - cpu| <= atol + rtol |cpu| (NaN fails), and over the whole
-// rollout sum (gpu-cpu)^2 / sum cpu^2 < 1e-8. The device uses expf/tanhf (a few
-// ulp) and its own FMA order; after 60 steps of a contracting recurrence that
-// stays near 1e-6 absolute, so atol 1e-4 leaves a wide margin while a wrong
-// gate or index gives O(0.1) errors.
-void expect_close(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
-  ASSERT_EQ(gpu.size(), cpu.size()) << what;
-  double err = 0.0, norm = 0.0;
-  int bad = 0;
-  std::ostringstream first;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    const double diff = std::abs(double(gpu[i]) - cpu[i]);
-    err += diff * diff;
-    norm += double(cpu[i]) * cpu[i];
-    if (!(diff <= 1e-4 + 1e-3 * std::abs(cpu[i]))) {
-      if (++bad <= 5) first << " [" << i << "] gpu " << gpu[i] << " cpu " << cpu[i];
-    }
-  }
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << cpu.size() << " differ:" << first.str();
-  EXPECT_LT(err / std::max(norm, 1e-30), 1e-8) << what;
-}
-
-// Spike outputs are 0/1 steps: one that sits on the threshold may flip, so
-// require agreement on 99% of steps instead of elementwise closeness.
-void expect_mostly_equal(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
-  ASSERT_EQ(gpu.size(), cpu.size());
-  int agree = 0;
-  for (size_t i = 0; i < cpu.size(); ++i) agree += std::abs(gpu[i] - cpu[i]) <= 1e-3f;
-  EXPECT_GE(agree, int(0.99 * cpu.size())) << what;
-}
-
-TEST(CudaParity, SingleCellsMatchReferencePerStep) {
-  ENU_REQUIRE_DEVICE();
-  const LifetimeSet set{11, 3, 5};
-  const int steps = 60;
-  // M = 32, 48, 100: one, two and four memory cells per lane (the kernels' variants).
-  for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm}) {
-    for (int outputs : {1, 3}) {
-      for (bool spiking : {false, true}) {
-        for (int memory : {32, 48, 100}) {
-          ModelSpec model;
-          model.cell = CellSpec{kind, 4, memory, outputs, spiking};
-          const ObservationShape shape{1, 4};
-          const std::vector<float> theta = random_theta(model, 7 + outputs);
-          const std::vector<float> obs = random_observations(size_t(set.count) * steps * 4, 5);
-          const auto cpu = reference_replay(model, shape, theta, obs, steps, set);
-          const auto gpu = cuda_replay(model, shape, theta, obs, steps, set);
-          const std::string what = std::string(to_string(kind)) + " M=" + std::to_string(memory) + " O=" +
-                                   std::to_string(outputs) + (spiking ? " spiking" : "");
-          if (spiking) {
-            expect_mostly_equal(gpu, cpu, what);
-          } else {
-            expect_close(gpu, cpu, what);
-          }
-        }
-      }
-    }
-  }
-}
-
-NetworkSpec network(int inputs, int neurons, int outputs, int fan_in, int channels, int memory, uint64_t seed) {
-  NetworkSpec net;
-  net.topology = random_topology(inputs, neurons, outputs, fan_in, seed);
-  net.channels = channels;
-  net.memory = memory;
-  return net;
-}
-
-TEST(CudaParity, NetworksMatchReferencePerStep) {
-  ENU_REQUIRE_DEVICE();
-  std::vector<std::pair<std::string, NetworkSpec>> cases;
-  cases.emplace_back("published maze shape", network(4, 6, 3, 8, 16, 32, 1));
-  NetworkSpec table = network(3, 4, 2, 3, 5, 7, 2);
-  table.topology = topology_from_table(3, 2, {{0, 1, 2}, {3, 4, 0}, {5, 6, 1}, {2, 3, 4}}, "test");
-  cases.emplace_back("explicit table, odd sizes", table);
-  NetworkSpec shared = network(4, 6, 3, 8, 16, 32, 3);
-  shared.shared = true;
-  cases.emplace_back("SHARED", shared);
-  NetworkSpec mixed = network(4, 5, 2, 4, 8, 16, 4);
-  mixed.synapse_kind = CellKind::nfenu;
-  mixed.neuron_kind = CellKind::gru;
-  cases.emplace_back("NFENU synapses, GRU neurons", mixed);
-  NetworkSpec lstm = network(4, 5, 2, 4, 8, 16, 5);
-  lstm.synapse_kind = lstm.neuron_kind = CellKind::lstm;
-  cases.emplace_back("LSTM", lstm);
-  cases.emplace_back("M = 48: two memory cells per lane", network(4, 6, 3, 8, 8, 48, 6));
-  NetworkSpec wide = network(3, 3, 2, 2, 4, 100, 7);
-  wide.shared = true;  // one cell's parameters: within shared memory at M = 100
-  cases.emplace_back("M = 100, SHARED: four memory cells per lane", wide);
-  const LifetimeSet set{21, 4, 3};
-  const int steps = 30;
-  for (auto& [name, net] : cases) {
-    for (int ticks : {1, 2}) {
-      net.ticks_per_step = ticks;
-      ModelSpec model;
-      model.kind = ModelSpec::Kind::network;
-      model.network = net;
-      const ObservationShape shape{net.topology.inputs, 3};
-      const std::vector<float> theta = random_theta(model, 9);
-      const std::vector<float> obs = random_observations(size_t(set.count) * steps * shape.sources * 3, 6);
-      const std::vector<float> cpu = reference_replay(model, shape, theta, obs, steps, set);
-      for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
-        expect_close(cuda_replay(model, shape, theta, obs, steps, set, CudaOptions{path}), cpu,
-                     name + ", ticks " + std::to_string(ticks) + ", " + to_string(path));
-      }
-    }
-  }
-}
-
-// Fitness per (member, lifetime) from both backends, summarised: how many agree
-// within atol + rtol |cpu| (a NaN on either side never does), the two means, and
-// the non-finite device values (with the first one's index). Each test sets its
-// own bounds on these.
-struct FitnessAgreement {
-  int agree = 0;
-  double cuda_mean = 0.0, cpu_mean = 0.0;
-  int nonfinite = 0;
-  size_t first_nonfinite = 0;
-};
-
-FitnessAgreement fitness_agreement(const std::vector<float>& cuda, const std::vector<float>& cpu, float atol,
-                                   float rtol) {
-  FitnessAgreement result;
-  double cuda_sum = 0.0, cpu_sum = 0.0;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    if (!std::isfinite(cuda[i]) && result.nonfinite++ == 0) result.first_nonfinite = i;
-    result.agree += std::abs(cuda[i] - cpu[i]) <= atol + rtol * std::abs(cpu[i]);
-    cuda_sum += cuda[i];
-    cpu_sum += cpu[i];
-  }
-  result.cuda_mean = cuda_sum / double(cpu.size());
-  result.cpu_mean = cpu_sum / double(cpu.size());
-  return result;
-}
-
-// The same population on the same lifetimes: fitness per (member, lifetime).
-TEST(CudaParity, SingleUnitTaskFitnessMatchesCpu) {
-  ENU_REQUIRE_DEVICE();
-  // Each task at each kernel width: memory 32, 48 and 100 take one, two and four cells per lane.
-  for (const auto& [name, memory] : {std::pair{"iaf", 32}, std::pair{"stdp", 48}, std::pair{"stdp_complex", 100},
-                                     std::pair{"iaf", 100}, std::pair{"stdp", 32}, std::pair{"iaf", 48}}) {
-    TaskConfig task;
-    task.name = name;
-    ModelSpec model;
-    model.cell = CellSpec{CellKind::enu, 4, memory, 1, task.name == "iaf"};
-    const std::vector<float> centre = random_theta(model, 3);
-    const Population pop = Population::mirrored(centre.data(), centre.size(), 8, 0.05f).with_seed(17).at_generation(2);
-    const LifetimeSet lifetimes{17, 2, 6};
-    std::vector<float> cpu(48), gpu(48);
-    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 6)->evaluate(pop, lifetimes, cpu.data());
-    make_cuda_evaluator(model, task)->evaluate(pop, lifetimes, gpu.data());
-    // iaf scores spike timing: a spike on the threshold may flip on one side, so
-    // allow a few lifetimes off and compare the population means.
-    const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
-    const std::string what = std::string(name) + " M=" + std::to_string(memory);
-    ASSERT_EQ(agreement.nonfinite, 0) << what << " lifetime " << agreement.first_nonfinite;
-    EXPECT_GE(agreement.agree, task.name == "iaf" ? 45 : 48) << what;
-    EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 1e-2 * std::abs(agreement.cpu_mean) + 1e-6) << what;
-  }
+// `gpu`, the device's actions for `request`, against the reference's replay of
+// it, under the CUDA backend's per-step tolerance (parity::step_tolerance).
+void expect_close(const std::vector<float>& gpu, const ReplayRequest& request, const std::string& what) {
+  parity::expect_close(gpu, find_backend(BackendKind::reference).replay(request),
+                       parity::step_tolerance(find_backend(BackendKind::cuda)), parity::replay_layout(request), what);
 }
 
 // One ES generation on stdp (graded outputs): identical fitness ranks, hence the
@@ -288,7 +116,7 @@ void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, cons
     }
     EXPECT_EQ(life.fitness(), gpu.fitness[size_t(e)]) << what << " lifetime " << e;
   }
-  expect_close(gpu.actions, reference_replay(model, {kMazeSources, kMazeChannels}, theta, gpu.observations, steps, set),
+  expect_close(gpu.actions, centre_replay(model, {kMazeSources, kMazeChannels}, theta, gpu.observations, steps, set),
                what + " read-outs");
 }
 
@@ -318,40 +146,13 @@ TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
   }
 }
 
-// Whole lifetimes diverge once an argmax near a tie falls the other way, so
-// require nearly every (member, lifetime) to agree and the means to match.
-TEST(CudaParity, MazeTaskFitnessMatchesCpu) {
-  ENU_REQUIRE_DEVICE();
-  for (const char* name : {"tmaze", "double_tmaze"}) {
-    TaskConfig task;
-    task.name = name;
-    task.maze.steps = 150;
-    const ModelSpec model = maze_network(8, 16);
-    const std::vector<float> centre = random_theta(model, 4);
-    const Population pop = Population::mirrored(centre.data(), centre.size(), 8, 0.05f).with_seed(19).at_generation(3);
-    const LifetimeSet lifetimes{19, 3, 4};
-    std::vector<float> cpu(32), gpu(32);
-    make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 4)->evaluate(pop, lifetimes, cpu.data());
-    // The layered path in chunks of 3 members (3 + 3 + 2): chunk boundaries must not show.
-    for (const CudaOptions& options : {CudaOptions{CudaPath::fused}, CudaOptions{CudaPath::layered, false, 3}}) {
-      const std::string what = std::string(name) + ", " + to_string(options.path);
-      // NaN first: a row this path never writes fails instead of keeping the other path's value.
-      std::fill(gpu.begin(), gpu.end(), std::numeric_limits<float>::quiet_NaN());
-      make_cuda_evaluator(model, task, options)->evaluate(pop, lifetimes, gpu.data());
-      const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-5f, 0.0f);
-      EXPECT_GE(agreement.agree, 30) << what;
-      EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 0.05 * std::abs(agreement.cpu_mean) + 1e-3) << what;
-    }
-  }
-}
-
 // Seeded draws over the configurations the device takes, each against the CPU
 // reference: single cells of every kind with O = 1..3 (the task acts on channel
 // 0), spare input channels and memory from 1 to 100 on iaf, stdp and
 // stdp_complex (fitness); networks of random fan-in, channels, memory, cell
 // kinds, SHARED, ticks and noise, on a maze (fitness) and on random
-// observations (every step's read-out), on both paths. The bounds are the tests
-// above's: continuous fitness within 1e-4 + 1e-3 |cpu|; where thresholds decide
+// observations (every step's read-out), on both paths. The bounds are the parity
+// suite's: continuous fitness within 1e-4 + 1e-3 |cpu|; where thresholds decide
 // (spikes, iaf, the maze's argmax) at most 2 of a case's values may differ.
 TEST(CudaParity, RandomConfigsMatchReference) {
   ENU_REQUIRE_DEVICE();
@@ -403,10 +204,10 @@ TEST(CudaParity, RandomConfigsMatchReference) {
         const std::vector<float> theta = random_theta(model, uint64_t(i));
         const std::vector<float> obs =
             random_observations(size_t(lifetimes.count) * steps * shape.sources * shape.channels, uint64_t(i));
-        const std::vector<float> cpu = reference_replay(model, shape, theta, obs, steps, lifetimes);
+        ReplayRequest request = centre_replay(model, shape, theta, obs, steps, lifetimes);
         for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
-          expect_close(cuda_replay(model, shape, theta, obs, steps, lifetimes, CudaOptions{path}), cpu,
-                       what.str() + ", " + to_string(path));
+          request.cuda.path = path;
+          expect_close(find_backend(BackendKind::cuda).replay(request), request, what.str() + ", " + to_string(path));
         }
         continue;
       }
@@ -421,9 +222,9 @@ TEST(CudaParity, RandomConfigsMatchReference) {
     for (CudaPath path : paths) {
       std::fill(gpu.begin(), gpu.end(), std::numeric_limits<float>::quiet_NaN());
       make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
-      const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
-      EXPECT_EQ(agreement.nonfinite, 0) << what.str();
-      EXPECT_GE(agreement.agree, thresholded ? 7 : 9) << what.str() << ", " << to_string(path);
+      const parity::Comparison c = compare(gpu, cpu, 1e-4f, 1e-3f, {{"member", 3}, {"lifetime", 3}});
+      EXPECT_EQ(c.nonfinite, 0) << what.str();
+      EXPECT_LE(c.bad, thresholded ? 2 : 0) << what.str() << ", " << to_string(path) << ":" << c.first;
     }
   }
 }
@@ -442,8 +243,10 @@ TEST(CudaParity, LayeredTf32ErrorIsMeasured) {
   const int steps = 50;
   const std::vector<float> theta = random_theta(model, 21);
   const std::vector<float> obs = random_observations(size_t(set.count) * steps * 12, 8);
-  const std::vector<float> cpu = reference_replay(model, shape, theta, obs, steps, set);
-  const std::vector<float> tf32 = cuda_replay(model, shape, theta, obs, steps, set, CudaOptions{CudaPath::layered, true});
+  ReplayRequest request = centre_replay(model, shape, theta, obs, steps, set);
+  const std::vector<float> cpu = find_backend(BackendKind::reference).replay(request);
+  request.cuda = CudaOptions{CudaPath::layered, true};
+  const std::vector<float> tf32 = find_backend(BackendKind::cuda).replay(request);
   double worst = 0.0, sum = 0.0;
   for (size_t i = 0; i < cpu.size(); ++i) {
     const double diff = std::abs(double(tf32[i]) - cpu[i]);
@@ -530,10 +333,10 @@ TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
     make_cpu_evaluator(CpuRunnerKind::fast, model, make_task(task), 2, 1)->evaluate(pop, lifetimes, cpu.data());
     make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
     const std::string what = task.name + ", " + to_string(path);
-    const FitnessAgreement agreement = fitness_agreement(gpu, cpu, 1e-4f, 1e-3f);
-    ASSERT_EQ(agreement.nonfinite, 0) << what << ": member " << agreement.first_nonfinite << " not evaluated";
-    EXPECT_GE(agreement.agree, int(0.99 * members)) << what;
-    EXPECT_NEAR(agreement.cuda_mean, agreement.cpu_mean, 1e-2 * std::abs(agreement.cpu_mean) + 1e-4) << what;
+    const parity::Comparison c = compare(gpu, cpu, 1e-4f, 1e-3f, {{"member", members}});
+    ASSERT_EQ(c.nonfinite, 0) << what << ": member " << c.first_nonfinite << " not evaluated";
+    EXPECT_LE(c.bad, members - int(0.99 * members)) << what << ":" << c.first;
+    EXPECT_NEAR(c.mean, c.reference_mean, 1e-2 * std::abs(c.reference_mean) + 1e-4) << what;
   }
 }
 
@@ -568,8 +371,8 @@ TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
   wide.network.output_noise = 0.0f;
   const std::vector<float> theta = random_theta(wide, 17);
   const std::vector<float> obs = random_observations(size_t(set.count) * steps * kMazeSources * kMazeChannels, 9);
-  expect_close(cuda_replay(wide, shape, theta, obs, steps, set), reference_replay(wide, shape, theta, obs, steps, set),
-               "M = 130, auto");
+  const ReplayRequest request = centre_replay(wide, shape, theta, obs, steps, set);
+  expect_close(find_backend(BackendKind::cuda).replay(request), request, "M = 130, auto");
 }
 
 // A member whose read-out is NaN diverged: both backends must report it as

@@ -119,7 +119,7 @@ void run_step_benchmark(benchmark::State& state, const enu::ModelSpec& model, en
   std::vector<float> observations(kObservationPool * obs_size);
   Lcg rng{12345};
   for (float& x : observations) x = rng.next();
-  std::vector<float> actions(size_t(lifetimes) * model.action_count());
+  std::vector<float> actions(size_t(lifetimes) * model.output_count());
 
   enu::cpu_peak_gflops(1);  // measured (once) before the clock starts
   int64_t steps = 0;

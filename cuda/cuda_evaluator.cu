@@ -269,7 +269,7 @@ std::vector<float> cuda_replay(const ModelSpec& model, ObservationShape shape, c
   if (model.kind == ModelSpec::Kind::cell && shape.sources != 1) {
     throw Error("cuda_replay: a single cell takes one source of at most I channels");
   }
-  DeviceBuffer<float> obs, actions(size_t(set.count) * steps * model.action_count());
+  DeviceBuffer<float> obs, actions(size_t(set.count) * steps * model.output_count());
   obs.upload(observations.data(), observations.size(), run.stream());
   cuda::DeviceTask task;
   task.replay = true;

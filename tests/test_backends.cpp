@@ -321,9 +321,9 @@ DrawnCase draw_case(int family, std::mt19937& rng) {
     const char* names[] = {"iaf", "stdp", "stdp_complex"};
     const bool maze = family == 3;
     task.name = maze ? (pick(0, 1) ? "tmaze" : "double_tmaze") : names[pick(0, 2)];
-    const int inputs = maze ? kMazeSources * kMazeChannels : task_entry(task.name).min_inputs + pick(0, 3);
+    const int inputs = maze ? maze::kSources * maze::kChannels : task_entry(task.name).min_inputs + pick(0, 3);
     const bool spiking = pick(0, 3) == 0;
-    c.eval.model.cell = CellSpec{kind, inputs, memory, maze ? kMazeActions : pick(1, 3), spiking};
+    c.eval.model.cell = CellSpec{kind, inputs, memory, maze ? maze::kActions : pick(1, 3), spiking};
     c.thresholded = maze || spiking || task.name == "iaf";
     what << task.name << ", " << to_string(kind) << " cell I " << inputs << " M " << memory << " O "
          << c.eval.model.cell.outputs << (spiking ? " spiking" : "");
@@ -333,11 +333,11 @@ DrawnCase draw_case(int family, std::mt19937& rng) {
     if (maze) task.name = pick(0, 1) ? "tmaze" : "double_tmaze";
     NetworkSpec& net = c.eval.model.network;
     const int inputs = maze ? task_entry(task.name).min_inputs : pick(1, 4);
-    const int outputs = maze ? kMazeActions : pick(1, 3);
+    const int outputs = maze ? maze::kActions : pick(1, 3);
     const int neurons = pick(outputs, 6);
     const int fan_in = pick(1, std::min(6, inputs + neurons));
     net.topology = random_topology(inputs, neurons, outputs, fan_in, uint64_t(pick(1, 1000)));
-    net.channels = maze ? pick(kMazeChannels, 7) : pick(1, 7);
+    net.channels = maze ? pick(maze::kChannels, 7) : pick(1, 7);
     net.memory = memory;
     net.shared = pick(0, 2) == 0;
     net.synapse_kind = kind;
@@ -350,7 +350,7 @@ DrawnCase draw_case(int family, std::mt19937& rng) {
     validate(net, "draw_case");
     c.eval.model.kind = ModelSpec::Kind::network;
     c.thresholded = maze || net.spiking;
-    const int channels = maze ? kMazeChannels : pick(1, net.channels);
+    const int channels = maze ? maze::kChannels : pick(1, net.channels);
     c.eval.task = maze ? make_task(task) : std::make_shared<RandomObservationTask>(inputs, channels, outputs, 30);
     what << (maze ? task.name : "random observations (" + std::to_string(channels) + " channels)") << ", network "
          << inputs << " inputs " << neurons << " neurons " << outputs << " out K " << fan_in << " C " << net.channels

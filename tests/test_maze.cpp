@@ -20,6 +20,7 @@
 namespace enu {
 namespace {
 
+using namespace maze;  // the maze vocabulary: kForward, kFood, kNorth, ...
 using testing_support::act;
 using testing_support::place;
 
@@ -179,7 +180,7 @@ TEST(TMaze, RewardsAndRewardInput) {
   const MazeConfig config = plain_config();
   MazeLifetime lt = started(config, false);
   place(lt, 1, 0);
-  float obs[kMazeSources * kMazeChannels];
+  float obs[maze::kSources * maze::kChannels];
   go_to(lt, 1);
   EXPECT_EQ(lt.reward, 1.0f);
   EXPECT_EQ(lt.fitness_reward, 1.0);
@@ -250,7 +251,7 @@ TEST(TMaze, EnergyFallsRestoresAndStarves) {
   EXPECT_EQ(lt.steps_alive, alive_steps);
   EXPECT_EQ(lt.action, -1);
   EXPECT_FALSE(lt.died);  // the event happens once
-  float obs[kMazeSources * kMazeChannels];
+  float obs[maze::kSources * maze::kChannels];
   lt.observe(obs);
   for (float v : obs) EXPECT_EQ(v, 0.0f);
   // Fitness: one food (+1) plus 0.025 per step alive.
@@ -373,7 +374,7 @@ TEST(TMaze, InputPermutationPerLifetime) {
   std::set<std::vector<int>> seen;
   for (int lifetime = 0; lifetime < 200; ++lifetime) {
     const MazeLifetime lt = started(config, false, lifetime);
-    std::vector<int> order(lt.permutation, lt.permutation + kMazeFeatures);
+    std::vector<int> order(lt.permutation, lt.permutation + maze::kFeatures);
     EXPECT_EQ(std::set<int>(order.begin(), order.end()), (std::set<int>{0, 1, 2}));
     seen.insert(order);
     const MazeLifetime again = started(config, false, lifetime);
@@ -383,11 +384,11 @@ TEST(TMaze, InputPermutationPerLifetime) {
 
   MazeLifetime lt = started(config, false, 3);
   act(lt, kTurnLeft);  // a wall ahead
-  float obs[kMazeSources * kMazeChannels];
+  float obs[maze::kSources * maze::kChannels];
   lt.observe(obs);
-  for (int s = 0; s < kMazeSources; ++s)
-    for (int ch = 0; ch < kMazeChannels; ++ch)
-      EXPECT_EQ(obs[s * kMazeChannels + ch], s == lt.permutation[kSeeWall] && ch == 0 ? 1.0f : 0.0f);
+  for (int s = 0; s < maze::kSources; ++s)
+    for (int ch = 0; ch < maze::kChannels; ++ch)
+      EXPECT_EQ(obs[s * maze::kChannels + ch], s == lt.permutation[kSeeWall] && ch == 0 ? 1.0f : 0.0f);
 }
 
 // permute_inputs: false gives the identity order and otherwise the same lifetimes.
@@ -412,18 +413,18 @@ TEST(TMaze, BalancedOrdersTakeTurns) {
   for (const uint64_t generation : {0u, 1u, 5u, 1234u}) {
     for (const int first : {0, 3, 10}) {
       std::set<int> orders;
-      for (int lifetime = first; lifetime < first + kMazeInputOrders; ++lifetime) {
+      for (int lifetime = first; lifetime < first + maze::kInputOrders; ++lifetime) {
         MazeLifetime turn, drawn;
         turn.start({balanced, false}, 7, generation, lifetime);
         drawn.start({MazeConfig{}, false}, 7, generation, lifetime);
         const int order = input_order_index(turn.permutation);
-        EXPECT_EQ(uint64_t(order), (uint64_t(lifetime) + generation) % kMazeInputOrders);
+        EXPECT_EQ(uint64_t(order), (uint64_t(lifetime) + generation) % maze::kInputOrders);
         orders.insert(order);
         EXPECT_EQ(turn.food_end, drawn.food_end);
         EXPECT_EQ(turn.poison_end, drawn.poison_end);
         EXPECT_EQ(turn.rng.next_u32(), drawn.rng.next_u32());  // the swap draws to come
       }
-      EXPECT_EQ(orders.size(), size_t(kMazeInputOrders));
+      EXPECT_EQ(orders.size(), size_t(maze::kInputOrders));
     }
   }
 }
@@ -643,7 +644,7 @@ TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
     MazeLifetime life;
     life.start({config.task.maze, false}, set.seed, set.generation, e);
     std::vector<float> state(size_t(layout.state_size), 0.0f);
-    float x[kMazeSources * kMazeChannels];
+    float x[maze::kSources * maze::kChannels];
     for (int t = 0; t < config.task.maze.steps; ++t) {
       life.observe(x);
       reference::cell_step(model.cell, theta.data(), x, nullptr, state.data());

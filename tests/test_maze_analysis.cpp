@@ -24,6 +24,7 @@
 namespace enu {
 namespace {
 
+using namespace maze;  // the maze vocabulary: kForward, kFood, kNorth, ...
 using testing_support::act;
 using testing_support::place;
 
@@ -137,12 +138,12 @@ TEST(AdaptationCounter, ScriptedSwapsPoisonsAndUnresolved) {
 
 /// The input lit in channel 0 (-1 none) and the sign of the reward input.
 int lit_input(const float* observation) {
-  for (int s = 0; s < kMazeFeatures; ++s)
-    if (observation[s * kMazeChannels] > 0.0f) return s;
+  for (int s = 0; s < maze::kFeatures; ++s)
+    if (observation[s * maze::kChannels] > 0.0f) return s;
   return -1;
 }
 int reward_sign(const float* observation) {
-  const float* reward = observation + (kMazeSources - 1) * kMazeChannels;
+  const float* reward = observation + (maze::kSources - 1) * maze::kChannels;
   return reward[1] > 0.0f ? 1 : (reward[2] > 0.0f ? -1 : 0);
 }
 
@@ -251,20 +252,20 @@ TEST(Adaptation, LearnerScoresOneAlternatorIsExposed) {
 // input_order gives back the order of each index.
 TEST(Adaptation, InputOrdersAreNumberedOnce) {
   std::set<std::string> names;
-  int permutation[kMazeFeatures] = {0, 1, 2};
+  int permutation[maze::kFeatures] = {0, 1, 2};
   do {
     const int k = input_order_index(permutation);
     ASSERT_GE(k, 0);
-    ASSERT_LT(k, kMazeInputOrders);
-    int back[kMazeFeatures];
+    ASSERT_LT(k, maze::kInputOrders);
+    int back[maze::kFeatures];
     input_order(k, back);
-    EXPECT_TRUE(std::equal(back, back + kMazeFeatures, permutation)) << "order " << k;
+    EXPECT_TRUE(std::equal(back, back + maze::kFeatures, permutation)) << "order " << k;
     const std::string name = input_order_name(k);
     EXPECT_EQ(name, "wall " + std::to_string(permutation[kSeeWall]) + ", food " +
                         std::to_string(permutation[kSeeFood]) + ", poison " + std::to_string(permutation[kSeePoison]));
     names.insert(name);
-  } while (std::next_permutation(permutation, permutation + kMazeFeatures));
-  EXPECT_EQ(names.size(), size_t(kMazeInputOrders));
+  } while (std::next_permutation(permutation, permutation + maze::kFeatures));
+  EXPECT_EQ(names.size(), size_t(maze::kInputOrders));
 }
 
 // By input order, the learner scores 1 in every order; an agent sure that input
@@ -280,7 +281,7 @@ TEST(Adaptation, ScoresByInputOrderShowFixedPreferences) {
   const AdaptationScore learned = score(learner, config, set), biased = score(sure_of_input2, config, set);
   int lifetimes = 0, scored = 0;
   double score_sum = 0.0;
-  for (int k = 0; k < kMazeInputOrders; ++k) {
+  for (int k = 0; k < maze::kInputOrders; ++k) {
     const OrderTally& l = learned.by_order[size_t(k)];
     const OrderTally& b = biased.by_order[size_t(k)];
     SCOPED_TRACE(input_order_name(k));
@@ -310,12 +311,12 @@ TEST(Adaptation, ScoresByInputOrderShowFixedPreferences) {
 
 // The observation classes: feature input lit (or none) times reward sign.
 TEST(FixedPolicy, ObservationClasses) {
-  float observation[kMazeSources * kMazeChannels] = {};
+  float observation[maze::kSources * maze::kChannels] = {};
   EXPECT_EQ(observation_class(observation), 0);
-  observation[2 * kMazeChannels] = 1.0f;
+  observation[2 * maze::kChannels] = 1.0f;
   EXPECT_EQ(observation_class(observation), 3);
-  observation[2 * kMazeChannels] = 0.0f;
-  observation[(kMazeSources - 1) * kMazeChannels + 2] = 1.0f;
+  observation[2 * maze::kChannels] = 0.0f;
+  observation[(maze::kSources - 1) * maze::kChannels + 2] = 1.0f;
   EXPECT_EQ(observation_class(observation), 8);
   EXPECT_EQ(observation_class_name(8), "nothing/neg");
 }
@@ -356,9 +357,10 @@ TEST(FixedPolicies, EnumerationMatchesBruteForce) {
   std::set<uint32_t> behaviours;  // base-4 digits: the action per class met, 3 where not met
   FixedPolicy policy{};
   int total = 1;
-  for (int c = 0; c < kObservationClasses; ++c) total *= kMazeActions;
+  for (int c = 0; c < kObservationClasses; ++c) total *= maze::kActions;
   for (int code = 0; code < total; ++code) {
-    for (int c = 0, rest = code; c < kObservationClasses; ++c, rest /= kMazeActions) policy[size_t(c)] = rest % kMazeActions;
+    for (int c = 0, rest = code; c < kObservationClasses; ++c, rest /= maze::kActions)
+      policy[size_t(c)] = rest % maze::kActions;
     ClassMask met = 0;
     const AdaptationScore s = score_fixed_policy(config, false, set, policy, &met);
     if (first || s.score() > brute_best.score() ||

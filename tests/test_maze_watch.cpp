@@ -25,6 +25,7 @@
 namespace enu {
 namespace {
 
+using namespace maze;  // the maze vocabulary: kForward, kFood, kNorth, ...
 using testing_support::act;
 using testing_support::place;
 
@@ -187,10 +188,10 @@ TEST(MazeTrace, ReferenceRunnerStateMatchesReadOut) {
   const RunConfig config = tiny_maze_config();
   const ModelSpec model = config.model_spec();
   const std::vector<float> theta = initial_centre(config);
-  auto runner = make_reference_runner(model, {kMazeSources, kMazeChannels}, 2);
+  auto runner = make_reference_runner(model, {maze::kSources, maze::kChannels}, 2);
   runner->reset(theta.data(), kCentreMemberId, LifetimeSet{5, 0, 2}, 0, 2);
-  std::vector<float> observations(2 * kMazeSources * kMazeChannels, 0.0f), actions(2 * kMazeActions);
-  observations[1] = observations[kMazeSources * kMazeChannels + 3] = 1.0f;
+  std::vector<float> observations(2 * maze::kSources * maze::kChannels, 0.0f), actions(2 * maze::kActions);
+  observations[1] = observations[maze::kSources * maze::kChannels + 3] = 1.0f;
   ModelState state;
   EXPECT_FALSE(runner->read_state(2, state));  // past the started lifetimes
   for (int step = 0; step < 3; ++step) {
@@ -202,12 +203,12 @@ TEST(MazeTrace, ReferenceRunnerStateMatchesReadOut) {
       ASSERT_EQ(state.synapses, 48);
       ASSERT_EQ(state.synapse_h.size(), size_t(48 * 5));
       ASSERT_EQ(state.neuron_h.size(), size_t(6 * 5));
-      for (int k = 0; k < kMazeActions; ++k)
-        EXPECT_EQ(state.neuron_outputs[size_t(3 + k) * 4], actions[size_t(i) * kMazeActions + k]);
+      for (int k = 0; k < maze::kActions; ++k)
+        EXPECT_EQ(state.neuron_outputs[size_t(3 + k) * 4], actions[size_t(i) * maze::kActions + k]);
     }
   }
   // The fast runner keeps its states batched and offers no view.
-  auto fast = make_fast_runner(model, {kMazeSources, kMazeChannels}, 1);
+  auto fast = make_fast_runner(model, {maze::kSources, maze::kChannels}, 1);
   EXPECT_FALSE(fast->read_state(0, state));
 }
 
@@ -239,8 +240,8 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
     replay.start({config.task.maze, task != "tmaze"}, set.seed, set.generation, traced);
     for (size_t s = 0; s < life.size(); ++s) {
       const auto& r = life[s];
-      float outputs[kMazeActions];
-      for (int k = 0; k < kMazeActions; ++k)
+      float outputs[maze::kActions];
+      for (int k = 0; k < maze::kActions; ++k)
         outputs[k] = float(states[s].at("neuron" + std::to_string(3 + k) + "_out0"));
       EXPECT_EQ(maze_action(outputs), int(r.at("action"))) << "step " << s;
       act(replay, int(r.at("action")));

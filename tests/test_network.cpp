@@ -186,7 +186,7 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
           std::vector<LoopNetwork> loops(size_t(lifetimes), LoopNetwork(net, theta.data()));
 
           std::uniform_real_distribution<float> input(0.0f, 1.0f);
-          const int A = model.action_count();
+          const int A = model.output_count();
           std::vector<float> got, want, obs(size_t(lifetimes) * shape.sources * shape.channels), actions(size_t(lifetimes) * A);
           int graded = 0;
           for (int s = 0; s < steps; ++s) {
@@ -368,7 +368,7 @@ TEST(NetworkParams, CountsAndSharedBlock) {
   model.kind = ModelSpec::Kind::network;
   model.network = spec;
   EXPECT_EQ(model.param_count(), 8304u);
-  EXPECT_EQ(model.action_count(), 3);
+  EXPECT_EQ(model.output_count(), 3);
   EXPECT_EQ(model.observation_capacity().sources, 4);
   EXPECT_EQ(model.observation_capacity().channels, 16);
 

@@ -24,7 +24,7 @@ std::vector<float> probe(const RunConfig& config, const std::vector<float>& thet
   const ObservationShape shape{1, int(observations.at(0).size())};
   auto runner = make_reference_runner(model, shape, 1);
   runner->reset(theta.data(), kCentreMemberId, LifetimeSet{config.run.seed, 0, 1}, 0, 1);
-  std::vector<float> actions(size_t(model.action_count())), outputs;
+  std::vector<float> actions(size_t(model.output_count())), outputs;
   for (const std::vector<float>& obs : observations) {
     runner->step(obs.data(), actions.data());
     outputs.push_back(actions[0]);
@@ -83,7 +83,8 @@ CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta
       if (dt == 0) continue;
       const int pre = centre - dt / 2, post = pre + dt;
       std::vector<std::vector<float>> observations(size_t(stdp.steps), std::vector<float>(4));
-      for (int t = 0; t < stdp.steps; ++t) stdp_observation(potential, t == pre, t == post, modulator, observations[size_t(t)].data());
+      for (int t = 0; t < stdp.steps; ++t)
+        stdp_observation(potential, t == pre, t == post, modulator, observations[size_t(t)].data());
       const std::vector<float> outputs = probe(config, theta, observations);
       // Weight before: steps up to the first spike; after: from max+1 to the end.
       double before = 0.0, after = 0.0;

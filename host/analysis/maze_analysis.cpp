@@ -12,11 +12,13 @@
 #include "tasks.hpp"
 
 namespace enu {
+// The maze vocabulary (actions, features, items, headings) by its own names.
+using namespace maze;
 
 // ---- swap accounting --------------------------------------------------------------
 
 std::string input_order_name(int index) {
-  int permutation[kMazeFeatures];
+  int permutation[maze::kFeatures];
   input_order(index, permutation);
   return "wall " + std::to_string(permutation[kSeeWall]) + ", food " + std::to_string(permutation[kSeeFood]) +
          ", poison " + std::to_string(permutation[kSeePoison]);
@@ -42,7 +44,7 @@ void AdaptationScore::add(const AdaptationScore& other) {
   lifetimes_without_swap += other.lifetimes_without_swap;
   lifetime_score_sum += other.lifetime_score_sum;
   lifetime_score_square_sum += other.lifetime_score_square_sum;
-  for (int k = 0; k < kMazeInputOrders; ++k) {
+  for (int k = 0; k < maze::kInputOrders; ++k) {
     OrderTally& mine = by_order[size_t(k)];
     const OrderTally& theirs = other.by_order[size_t(k)];
     mine.lifetimes += theirs.lifetimes;
@@ -105,11 +107,11 @@ void AdaptationCounter::finish(const MazeLifetime& lifetime, const MazeConfig& c
 
 // ---- fixed policies ---------------------------------------------------------------
 
-int observation_class(const float observation[kMazeSources * kMazeChannels]) {
+int observation_class(const float observation[maze::kSources * maze::kChannels]) {
   int feature = 0;
-  for (int s = 0; s < kMazeFeatures; ++s)
-    if (observation[s * kMazeChannels] > 0.0f) feature = 1 + s;
-  const float* reward = observation + (kMazeSources - 1) * kMazeChannels;
+  for (int s = 0; s < maze::kFeatures; ++s)
+    if (observation[s * maze::kChannels] > 0.0f) feature = 1 + s;
+  const float* reward = observation + (maze::kSources - 1) * maze::kChannels;
   const int sign = reward[1] > 0.0f ? 1 : (reward[2] > 0.0f ? 2 : 0);
   return 4 * sign + feature;
 }
@@ -133,7 +135,7 @@ std::string policy_string(const FixedPolicy& policy) {
 namespace {
 
 void act_with(MazeLifetime& lifetime, int action) {
-  float outputs[kMazeActions] = {0.0f, 0.0f, 0.0f};
+  float outputs[maze::kActions] = {0.0f, 0.0f, 0.0f};
   outputs[action] = 1.0f;
   lifetime.act(outputs);
 }
@@ -175,11 +177,11 @@ class PolicyTree {
         walk.step = 0;
         continue;
       }
-      float observation[kMazeSources * kMazeChannels];
+      float observation[maze::kSources * maze::kChannels];
       walk.lifetime.observe(observation);
       const int c = observation_class(observation);
       if (walk.policy[size_t(c)] < 0) {
-        for (int a = 0; a < kMazeActions; ++a) {
+        for (int a = 0; a < maze::kActions; ++a) {
           Walk branch = walk;
           branch.policy[size_t(c)] = a;
           explore(branch);
@@ -221,7 +223,7 @@ AdaptationScore score_fixed_policy(const MazeConfig& config, bool double_maze, c
     MazeLifetime lifetime;
     lifetime.start({config, double_maze}, set.seed, set.generation, i);
     for (int step = 0; step < config.steps && lifetime.alive; ++step) {
-      float observation[kMazeSources * kMazeChannels];
+      float observation[maze::kSources * maze::kChannels];
       lifetime.observe(observation);
       const int c = observation_class(observation);
       seen |= ClassMask(1) << c;
@@ -248,7 +250,7 @@ AdaptationScore score_agent(const MazeConfig& config, bool double_maze, const Li
     lifetime.start({config, double_maze}, set.seed, set.generation, i);
     if (agent.start) agent.start(i);
     for (int step = 0; step < config.steps; ++step) {
-      float observation[kMazeSources * kMazeChannels];
+      float observation[maze::kSources * maze::kChannels];
       lifetime.observe(observation);
       act_with(lifetime, agent.act(i, observation));
       counter.step(lifetime);
@@ -268,7 +270,7 @@ AdaptationScore score_network(const RunConfig& config, const std::vector<float>&
   env->reset(set, 0, set.count);
   std::vector<AdaptationCounter> counters(size_t(set.count));
   std::vector<float> observations(size_t(set.count) * shape.sources * shape.channels);
-  std::vector<float> outputs(size_t(set.count) * model.action_count()), fitness(size_t(set.count));
+  std::vector<float> outputs(size_t(set.count) * model.output_count()), fitness(size_t(set.count));
   run_lifetimes(*runner, *task, *env, observations.data(), outputs.data(), fitness.data(),
                 [&](int, const float*, const float*, const Environment& e) {
                   for (int i = 0; i < set.count; ++i) counters[size_t(i)].step(*maze_lifetime(e, i));
@@ -325,7 +327,7 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   report.description = line;
   // Which input orders the agent copes with: learning shows as the same score in all six.
   report.description += "\nby input order (lifetimes, agent adaptation and mean fitness, best fixed adaptation):";
-  for (int k = 0; k < kMazeInputOrders; ++k) {
+  for (int k = 0; k < maze::kInputOrders; ++k) {
     const OrderTally& a = report.agent.by_order[size_t(k)];
     const OrderTally& f = report.fixed.best_score.by_order[size_t(k)];
     if (a.lifetimes == 0) continue;

@@ -45,7 +45,7 @@ struct AdaptationScore {
   int lifetimes_without_swap = 0;  // of the scored, those that never met a swap chance (scored 0)
   double lifetime_score_sum = 0.0;
   double lifetime_score_square_sum = 0.0;
-  std::array<OrderTally, kMazeInputOrders> by_order{};  // the same lifetimes, by input order
+  std::array<OrderTally, maze::kInputOrders> by_order{};  // the same lifetimes, by input order
 
   /// The adaptation score: the mean lifetime score over the scored lifetimes (0
   /// when none is scored). Each lifetime weighs the same, so a fixed policy that
@@ -84,10 +84,10 @@ class AdaptationCounter {
 /// times the reward input (none, positive, negative). class = 4 * reward + feature,
 /// feature 0 nothing, 1 + s input s lit; reward 0 none, 1 positive, 2 negative.
 constexpr int kObservationClasses = 12;
-int observation_class(const float observation[kMazeSources * kMazeChannels]);
+int observation_class(const float observation[maze::kSources * maze::kChannels]);
 std::string observation_class_name(int c);  // e.g. "input1/neg"
 
-/// An action (kForward, kTurnLeft, kTurnRight) per observation class; -1 where
+/// An action (maze::kForward, maze::kTurnLeft, maze::kTurnRight) per observation class; -1 where
 /// the class was never met (any action gives the same behaviour there).
 using FixedPolicy = std::array<int, kObservationClasses>;
 std::string policy_string(const FixedPolicy& policy);  // "nothing/none:F input0/none:L ... " ('?' unassigned)

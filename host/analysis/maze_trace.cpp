@@ -13,6 +13,8 @@
 #include "tasks.hpp"
 
 namespace enu {
+// The maze vocabulary (actions, features, items, headings) by its own names.
+using namespace maze;
 namespace {
 
 const char* action_name(int action) {

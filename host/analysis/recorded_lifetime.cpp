@@ -12,7 +12,7 @@ float record_lifetime(const RunConfig& config, const Task& task, const std::vect
   auto env = task.make_environment(1);
   runner->reset(theta.data(), kCentreMemberId, set, index, 1);
   env->reset(set, index, 1);
-  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.action_count()));
+  std::vector<float> observations(size_t(shape.sources) * shape.channels), outputs(size_t(model.output_count()));
   ModelState state;
   float fitness = 0.0f;
   run_lifetimes(*runner, task, *env, observations.data(), outputs.data(), &fitness,

@@ -35,7 +35,7 @@ class CpuBackend final : public Backend {
     const auto runner = runner_ == CpuRunnerKind::reference ? make_reference_runner(r.model, r.shape, r.lifetimes)
                                                             : make_fast_runner(r.model, r.shape, r.lifetimes);
     const size_t obs_size = size_t(r.shape.sources) * r.shape.channels;
-    const int A = r.model.action_count();
+    const int A = r.model.output_count();
     runner->reset(r.theta.data(), kCentreMemberId, r.set, r.first, r.lifetimes);
     std::vector<float> step_obs(size_t(r.lifetimes) * obs_size), step_actions(size_t(r.lifetimes) * A),
         actions(size_t(r.lifetimes) * r.steps * A);

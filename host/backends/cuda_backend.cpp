@@ -53,7 +53,7 @@ class CudaBackend final : public Backend {
     observations.insert(observations.end(), r.observations.begin(), r.observations.end());
     const LifetimeSet from_zero{r.set.seed, r.set.generation, r.first + r.lifetimes};
     std::vector<float> actions = cuda_replay(r.model, r.shape, r.theta, observations, r.steps, from_zero, r.cuda);
-    actions.erase(actions.begin(), actions.begin() + long(size_t(r.first) * r.steps * r.model.action_count()));
+    actions.erase(actions.begin(), actions.begin() + long(size_t(r.first) * r.steps * r.model.output_count()));
     return actions;
   }
 };

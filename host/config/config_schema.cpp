@@ -253,22 +253,22 @@ void fields(V& v, RunConfig& c) {
               ">= " + std::to_string(task.min_inputs) + " for task " + c.task.name + " (its observation channels)");
   if (task.model != ModelNeed::agent) return;
   if (!network) {  // a single recurrent agent: the whole observation in, one output per action
-    const int values = kMazeSources * kMazeChannels;
+    const int values = maze::kSources * maze::kChannels;
     v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs == values,
               "exactly " + show(values) + " for a single-cell agent in task " + c.task.name + " (" +
-                  show(kMazeSources) + " inputs x " + show(kMazeChannels) + " channels, read as one vector)");
-    v.require("model.cell.outputs", c.model.cell.outputs, c.model.cell.outputs == kMazeActions,
-              "exactly " + show(kMazeActions) + " for a single-cell agent in task " + c.task.name +
+                  show(maze::kSources) + " inputs x " + show(maze::kChannels) + " channels, read as one vector)");
+    v.require("model.cell.outputs", c.model.cell.outputs, c.model.cell.outputs == maze::kActions,
+              "exactly " + show(maze::kActions) + " for a single-cell agent in task " + c.task.name +
                   " (forward, turn left, turn right)");
     return;
   }
   v.require("model.network.topology.inputs", c.model.topology.inputs, c.model.topology.inputs == task.min_inputs,
             "exactly " + show(task.min_inputs) + " for task " + c.task.name +
                 " (three observation inputs and the reward input)");
-  v.require("model.network.topology.outputs", c.model.topology.outputs, c.model.topology.outputs == kMazeActions,
-            "exactly " + show(kMazeActions) + " for task " + c.task.name + " (forward, turn left, turn right)");
-  v.require("model.network.channels", c.model.network.channels, c.model.network.channels >= kMazeChannels,
-            ">= " + show(kMazeChannels) + " for task " + c.task.name + " (the reward input uses channels 1 and 2)");
+  v.require("model.network.topology.outputs", c.model.topology.outputs, c.model.topology.outputs == maze::kActions,
+            "exactly " + show(maze::kActions) + " for task " + c.task.name + " (forward, turn left, turn right)");
+  v.require("model.network.channels", c.model.network.channels, c.model.network.channels >= maze::kChannels,
+            ">= " + show(maze::kChannels) + " for task " + c.task.name + " (the reward input uses channels 1 and 2)");
 }
 
 template void fields(Reader& v, RunConfig& c);

@@ -23,7 +23,7 @@ class CpuEvaluator final : public Evaluator {
       worker.env = task_->make_environment(chunk_);
       worker.theta.resize(model.param_count());
       worker.observations.resize(size_t(chunk_) * shape.sources * shape.channels);
-      worker.outputs.resize(size_t(chunk_) * model.action_count());
+      worker.outputs.resize(size_t(chunk_) * model.output_count());
     }
   }
 

@@ -7,7 +7,7 @@ size_t ModelSpec::param_count() const {
   return kind == Kind::cell ? cell_layout(cell).param_count : network.param_count();
 }
 
-int ModelSpec::action_count() const {
+int ModelSpec::output_count() const {
   return kind == Kind::cell ? cell.outputs : network.topology.outputs;
 }
 

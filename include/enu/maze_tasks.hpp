@@ -38,36 +38,45 @@
 
 namespace enu {
 
-constexpr int kMazeFeatures = 3;  // what the cell ahead can show: wall, food colour, poison colour
-constexpr int kMazeSources = 4;   // the three feature inputs (in a per-lifetime order), then the reward input
-constexpr int kMazeChannels = 3;  // features: channel 0; reward input: channel 1 = max(r, 0), channel 2 = max(-r, 0)
-constexpr int kMazeActions = 3;   // forward, turn left, turn right
-constexpr int kMazeMaxEnds = 4;
+/// The maze's vocabulary: the observation and action sizes, what a cell can
+/// show, what an end holds, where the agent faces.
+namespace maze {
 
-enum MazeAction : int { kForward = 0, kTurnLeft = 1, kTurnRight = 2 };
-enum MazeFeature : int { kSeeNothing = -1, kSeeWall = 0, kSeeFood = 1, kSeePoison = 2 };
-enum MazeItem : int { kEmpty = 0, kFood = 1, kPoison = 2 };
-enum MazeHeading : int { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3 };
+constexpr int kFeatures = 3;  // what the cell ahead can show: wall, food colour, poison colour
+constexpr int kSources = 4;   // the three feature inputs (in a per-lifetime order), then the reward input
+constexpr int kChannels = 3;  // features: channel 0; reward input: channel 1 = max(r, 0), channel 2 = max(-r, 0)
+constexpr int kActions = 3;   // forward, turn left, turn right
+constexpr int kMaxEnds = 4;
+constexpr int kInputOrders = 6;  // the orders of the three feature inputs (input_order)
+
+enum Action : int { kForward = 0, kTurnLeft = 1, kTurnRight = 2 };
+enum Feature : int { kSeeNothing = -1, kSeeWall = 0, kSeeFood = 1, kSeePoison = 2 };
+enum Item : int { kEmpty = 0, kFood = 1, kPoison = 2 };
+enum Heading : int { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3 };
+
+ENU_HD int heading_drow(int heading) { return heading == kNorth ? -1 : (heading == kSouth ? 1 : 0); }
+ENU_HD int heading_dcol(int heading) { return heading == kEast ? 1 : (heading == kWest ? -1 : 0); }
+
+}  // namespace maze
 
 /// The six orders of the feature inputs, numbered: order k puts the wall on
 /// input k / 2 and the food and poison colours on the other two, ascending for
 /// an even k and the other way round for an odd one.
-constexpr int kMazeInputOrders = 6;
-ENU_HD int input_order_index(const int permutation[kMazeFeatures]) {
-  return permutation[kSeeWall] * 2 + (permutation[kSeeFood] > permutation[kSeePoison] ? 1 : 0);
+ENU_HD int input_order_index(const int permutation[maze::kFeatures]) {
+  return permutation[maze::kSeeWall] * 2 + (permutation[maze::kSeeFood] > permutation[maze::kSeePoison] ? 1 : 0);
 }
-ENU_HD void input_order(int index, int permutation[kMazeFeatures]) {
+ENU_HD void input_order(int index, int permutation[maze::kFeatures]) {
   const int wall = index / 2;
   const int low = wall == 0 ? 1 : 0, high = wall == 2 ? 1 : 2;  // the two other inputs
-  permutation[kSeeWall] = wall;
-  permutation[kSeeFood] = index % 2 == 0 ? low : high;
-  permutation[kSeePoison] = index % 2 == 0 ? high : low;
+  permutation[maze::kSeeWall] = wall;
+  permutation[maze::kSeeFood] = index % 2 == 0 ? low : high;
+  permutation[maze::kSeePoison] = index % 2 == 0 ? high : low;
 }
 
 /// The action the network's read-out picks: argmax, ties to the lowest index.
-ENU_HD int maze_action(const float outputs[kMazeActions]) {
+ENU_HD int maze_action(const float outputs[maze::kActions]) {
   int best = 0;
-  for (int a = 1; a < kMazeActions; ++a)
+  for (int a = 1; a < maze::kActions; ++a)
     if (outputs[a] > outputs[best]) best = a;
   return best;
 }
@@ -81,8 +90,8 @@ struct MazeGeometry {
   int rows = 7, cols = 7;
   int junction_row = 1, centre_col = 3, start_row = 5;
   int end_count = 2;
-  int end_row[kMazeMaxEnds] = {0, 0, 0, 0};
-  int end_col[kMazeMaxEnds] = {0, 0, 0, 0};
+  int end_row[maze::kMaxEnds] = {0, 0, 0, 0};
+  int end_col[maze::kMaxEnds] = {0, 0, 0, 0};
 
   ENU_HD static MazeGeometry of(const MazeConfig& config, bool double_maze) {
     MazeGeometry g;
@@ -128,9 +137,6 @@ struct MazeGeometry {
   }
 };
 
-ENU_HD int heading_drow(int heading) { return heading == kNorth ? -1 : (heading == kSouth ? 1 : 0); }
-ENU_HD int heading_dcol(int heading) { return heading == kEast ? 1 : (heading == kWest ? -1 : 0); }
-
 /// One lifetime of tmaze or double_tmaze. observe() then act() once per step;
 /// the public fields are the agent's state and the events of the last act(),
 /// for analysis and tests.
@@ -140,7 +146,7 @@ struct MazeLifetime {
     bool double_maze = false;
   };
   static constexpr ModelNeed kModel = ModelNeed::agent;
-  static constexpr int kSources = kMazeSources, kChannels = kMazeChannels, kActions = kMazeActions;
+  static constexpr int kSources = maze::kSources, kChannels = maze::kChannels, kActions = maze::kActions;
   static Settings settings_of(const TaskConfig& task, TaskKind kind) {
     return {task.maze, kind == TaskKind::double_tmaze};
   }
@@ -150,13 +156,13 @@ struct MazeLifetime {
   CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
   MazeGeometry maze;
   // The agent.
-  int row = 0, col = 0, heading = kNorth;
+  int row = 0, col = 0, heading = maze::kNorth;
   float energy = 0.0f;
   bool alive = true;
   int steps_alive = 0;
   // The lifetime's draws: input source of each feature, what each end holds.
-  int permutation[kMazeFeatures] = {0, 1, 2};
-  int item[kMazeMaxEnds] = {kEmpty, kEmpty, kEmpty, kEmpty};
+  int permutation[maze::kFeatures] = {0, 1, 2};
+  int item[maze::kMaxEnds] = {maze::kEmpty, maze::kEmpty, maze::kEmpty, maze::kEmpty};
   int food_end = 0, poison_end = 1;
   // Progress.
   int food_eaten = 0, poison_eaten = 0, swaps = 0;
@@ -179,7 +185,7 @@ struct MazeLifetime {
     maze = MazeGeometry::of(config, s.double_maze);
     // The permutation's draws are made whatever the order comes from, so that the
     // placements (and every later draw) are the same lifetimes in every mode.
-    for (int i = kMazeFeatures - 1; i > 0; --i) {
+    for (int i = maze::kFeatures - 1; i > 0; --i) {
       const int j = rng.randint(0, i);
       if (config.permute_inputs) {
         const int t = permutation[i];
@@ -190,39 +196,39 @@ struct MazeLifetime {
     // Balanced: consecutive lifetimes take the orders in turn, so that every set of
     // six (and every generation of E >= 6) meets each order.
     if (config.permute_inputs && config.balanced_orders)
-      input_order(int((uint64_t(lifetime) + generation) % kMazeInputOrders), permutation);
+      input_order(int((uint64_t(lifetime) + generation) % maze::kInputOrders), permutation);
     food_end = rng.randint(0, maze.end_count - 1);
     poison_end = other_end(food_end, rng.randint(0, maze.end_count - 2));
-    item[food_end] = kFood;
-    item[poison_end] = kPoison;
+    item[food_end] = maze::kFood;
+    item[poison_end] = maze::kPoison;
     go_to_start();
     energy = config.energy_start;
   }
 
   /// What the cell ahead shows.
   ENU_HD int ahead() const {
-    const int r = row + heading_drow(heading), c = col + heading_dcol(heading);
-    if (!maze.open(r, c)) return kSeeWall;
+    const int r = row + maze::heading_drow(heading), c = col + maze::heading_dcol(heading);
+    if (!maze.open(r, c)) return maze::kSeeWall;
     const int e = maze.end_at(r, c);
-    if (e < 0 || item[e] == kEmpty) return kSeeNothing;
-    return item[e] == kFood ? kSeeFood : kSeePoison;
+    if (e < 0 || item[e] == maze::kEmpty) return maze::kSeeNothing;
+    return item[e] == maze::kFood ? maze::kSeeFood : maze::kSeePoison;
   }
 
-  /// The observation, [kMazeSources x kMazeChannels]: the feature ahead as 1 in
+  /// The observation, [maze::kSources x maze::kChannels]: the feature ahead as 1 in
   /// channel 0 of its (permuted) input, and the last reward on the reward input.
   /// A dead agent sees zeros.
-  ENU_HD void observe(float out[kMazeSources * kMazeChannels]) const {
-    for (int k = 0; k < kMazeSources * kMazeChannels; ++k) out[k] = 0.0f;
+  ENU_HD void observe(float out[maze::kSources * maze::kChannels]) const {
+    for (int k = 0; k < maze::kSources * maze::kChannels; ++k) out[k] = 0.0f;
     if (!alive) return;
     const int feature = ahead();
-    if (feature != kSeeNothing) out[permutation[feature] * kMazeChannels] = 1.0f;
-    float* reward_input = out + (kMazeSources - 1) * kMazeChannels;
+    if (feature != maze::kSeeNothing) out[permutation[feature] * maze::kChannels] = 1.0f;
+    float* reward_input = out + (maze::kSources - 1) * maze::kChannels;
     reward_input[1] = reward > 0.0f ? reward : 0.0f;
     reward_input[2] = reward < 0.0f ? -reward : 0.0f;
   }
 
   /// One step with the read-out `outputs` (argmax picks the action). Ignored once dead.
-  ENU_HD void act(const float outputs[kMazeActions]) {
+  ENU_HD void act(const float outputs[maze::kActions]) {
     const MazeConfig& config = settings.config;
     reward = 0.0f;
     action = end_reached = -1;
@@ -230,12 +236,12 @@ struct MazeLifetime {
     if (!alive) return;
     ++steps_alive;
     action = maze_action(outputs);
-    if (action == kTurnLeft) {
+    if (action == maze::kTurnLeft) {
       heading = (heading + 3) & 3;
-    } else if (action == kTurnRight) {
+    } else if (action == maze::kTurnRight) {
       heading = (heading + 1) & 3;
     } else {
-      const int r = row + heading_drow(heading), c = col + heading_dcol(heading);
+      const int r = row + maze::heading_drow(heading), c = col + maze::heading_dcol(heading);
       if (maze.open(r, c)) {  // a wall blocks the move; the step is spent all the same
         row = r;
         col = c;
@@ -264,13 +270,13 @@ struct MazeLifetime {
   ENU_HD void go_to_start() {
     row = maze.start_row;
     col = maze.centre_col;
-    heading = kNorth;
+    heading = maze::kNorth;
   }
 
   ENU_HD void reach_end(int e) {
     const MazeConfig& config = settings.config;
     end_reached = e;
-    if (item[e] == kFood) {
+    if (item[e] == maze::kFood) {
       ate_food = true;
       reward = config.food_reward;
       fitness_reward += config.food_reward;
@@ -281,7 +287,7 @@ struct MazeLifetime {
         food_since_chance = 0;
         swap_chance();
       }
-    } else if (item[e] == kPoison) {
+    } else if (item[e] == maze::kPoison) {
       ate_poison = true;
       reward = config.poison_reward;
       forgiven = swap_pending;
@@ -299,11 +305,11 @@ struct MazeLifetime {
     const float u = rng.uniform(0.0f, 1.0f);
     const int k = rng.randint(0, maze.end_count - 2);
     if (!(u < settings.config.swap_probability)) return;
-    item[food_end] = item[poison_end] = kEmpty;
+    item[food_end] = item[poison_end] = maze::kEmpty;
     poison_end = food_end;
     food_end = other_end(food_end, k);
-    item[food_end] = kFood;
-    item[poison_end] = kPoison;
+    item[food_end] = maze::kFood;
+    item[poison_end] = maze::kPoison;
     swapped = swap_pending = true;
     ++swaps;
   }

@@ -25,7 +25,7 @@ struct ModelSpec {
   /// Outputs the model gives each step, per lifetime: the O channels of the cell,
   /// or channel 0 of each read-out neuron. A task acts on the first
   /// Task::action_count() of them: a single-unit task on channel 0 of the cell.
-  int action_count() const;
+  int output_count() const;
   /// Sources and channels the model can take; a task's shape must fit within it.
   ObservationShape observation_capacity() const;
   /// How the model reads a task's observations: a network as they come (one

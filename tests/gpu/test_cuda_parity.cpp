@@ -88,7 +88,7 @@ TEST(CudaParity, EsGenerationMatchesCpu) {
 ModelSpec maze_network(int channels, int memory) {
   ModelSpec model;
   model.kind = ModelSpec::Kind::network;
-  model.network = network(kMazeSources, 6, kMazeActions, 8, channels, memory, 1);
+  model.network = network(maze::kSources, 6, maze::kActions, 8, channels, memory, 1);
   model.network.output_noise = 0.01f;
   return model;
 }
@@ -101,23 +101,23 @@ ModelSpec maze_network(int channels, int memory) {
 void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, const std::vector<float>& theta,
                             const LifetimeSet& set, const DeviceRecording& gpu, const std::string& what) {
   const bool double_maze = task.name == "double_tmaze";
-  const int steps = task.maze.steps, O = kMazeSources * kMazeChannels;
+  const int steps = task.maze.steps, O = maze::kSources * maze::kChannels;
   for (int e = 0; e < set.count; ++e) {
     MazeLifetime life;
     life.start({task.maze, double_maze}, set.seed, set.generation, e);
     for (int t = 0; t < steps; ++t) {
-      float seen[kMazeSources * kMazeChannels];
+      float seen[maze::kSources * maze::kChannels];
       life.observe(seen);
       const size_t at = size_t(e) * steps + t;
       for (int i = 0; i < O; ++i) {
         ASSERT_EQ(seen[i], gpu.observations[at * O + i]) << what << " lifetime " << e << " step " << t << " input " << i;
       }
-      life.act(&gpu.actions[at * kMazeActions]);
+      life.act(&gpu.actions[at * maze::kActions]);
     }
     EXPECT_EQ(life.fitness(), gpu.fitness[size_t(e)]) << what << " lifetime " << e;
   }
-  expect_close(gpu.actions, centre_replay(model, {kMazeSources, kMazeChannels}, theta, gpu.observations, steps, set),
-               what + " read-outs");
+  const ObservationShape shape{maze::kSources, maze::kChannels};
+  expect_close(gpu.actions, centre_replay(model, shape, theta, gpu.observations, steps, set), what + " read-outs");
 }
 
 TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
@@ -183,7 +183,7 @@ TEST(CudaParity, RandomConfigsMatchReference) {
     } else {  // a network: a maze agent (i % 3 == 1) or random observations
       const bool maze = i % 3 == 1;
       task.name = pick(0, 1) ? "tmaze" : "double_tmaze";
-      const int inputs = maze ? kMazeSources : pick(1, 4), outputs = maze ? kMazeActions : pick(1, 3);
+      const int inputs = maze ? maze::kSources : pick(1, 4), outputs = maze ? maze::kActions : pick(1, 3);
       const int neurons = pick(outputs, 6);
       NetworkSpec& net = model.network;
       net = network(inputs, neurons, outputs, pick(1, std::min(6, inputs + neurons)), pick(maze ? 3 : 1, 7),
@@ -322,7 +322,7 @@ TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
   maze.maze.steps = 1;
   ModelSpec net;
   net.kind = ModelSpec::Kind::network;
-  net.network = network(kMazeSources, 3, kMazeActions, 1, 3, 2, 1);
+  net.network = network(maze::kSources, 3, maze::kActions, 1, 3, 2, 1);
   for (const auto& [task, model, path] : {std::tuple{iaf, cell, CudaPath::automatic},
                                           std::tuple{maze, net, CudaPath::fused},
                                           std::tuple{maze, net, CudaPath::layered}}) {
@@ -362,15 +362,15 @@ TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
   EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused");
   // By what fits, not by the synapse count: 640 synapses of small cells take the fused kernel.
   ModelSpec many = maze_network(8, 16);
-  many.network = network(kMazeSources, 80, kMazeActions, 8, 8, 16, 1);
+  many.network = network(maze::kSources, 80, maze::kActions, 8, 8, 16, 1);
   EXPECT_EQ(make_cuda_evaluator(many, maze)->name(), "cuda fused");
   // The layered path has no memory limit: per-step parity at M = 130.
-  const ObservationShape shape{kMazeSources, kMazeChannels};
+  const ObservationShape shape{maze::kSources, maze::kChannels};
   const LifetimeSet set{43, 2, 2};
   const int steps = 12;
   wide.network.output_noise = 0.0f;
   const std::vector<float> theta = random_theta(wide, 17);
-  const std::vector<float> obs = random_observations(size_t(set.count) * steps * kMazeSources * kMazeChannels, 9);
+  const std::vector<float> obs = random_observations(size_t(set.count) * steps * maze::kSources * maze::kChannels, 9);
   const ReplayRequest request = centre_replay(wide, shape, theta, obs, steps, set);
   expect_close(find_backend(BackendKind::cuda).replay(request), request, "M = 130, auto");
 }

@@ -322,7 +322,7 @@ TEST_P(BackendParity, MazeTaskFitness) {
     request.task.name = name;
     request.task.maze.steps = 150;
     request.model.kind = ModelSpec::Kind::network;
-    request.model.network = network(kMazeSources, 6, kMazeActions, 8, 8, 16, 1);
+    request.model.network = network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
     request.model.network.output_noise = 0.01f;
     request.lifetimes_per_item = 4;
     request.cuda.members_per_chunk = 3;

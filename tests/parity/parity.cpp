@@ -144,7 +144,7 @@ double graded_fraction(const std::vector<float>& values) {
 }
 
 Layout replay_layout(const ReplayRequest& request) {
-  return {{"lifetime", request.lifetimes}, {"step", request.steps}, {"action", request.model.action_count()}};
+  return {{"lifetime", request.lifetimes}, {"step", request.steps}, {"action", request.model.output_count()}};
 }
 
 Rollouts roll_out(const Backend& backend, const ReplayRequest& request) {
@@ -177,7 +177,7 @@ void expect_stable(const Rollouts& r, const std::string& what) {
 }
 
 void expect_drift_within_chaos(const Rollouts& r, const ReplayRequest& request, const std::string& what) {
-  const int actions = request.model.action_count();
+  const int actions = request.model.output_count();
   double backend_max = 0.0, twin_max = 0.0;
   int compared = 0;
   for (int s = 0; s < request.steps; ++s) {

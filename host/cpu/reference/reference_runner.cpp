@@ -43,7 +43,7 @@ class ReferenceRunner final : public ModelRunner {
   void step(const float* observations, float* outputs) override {
     const ObservationShape cap = model_.observation_capacity();
     const size_t obs_stride = size_t(shape_.sources) * shape_.channels;
-    const int A = model_.action_count();
+    const int A = model_.output_count();
     for (int i = 0; i < count_; ++i) {
       pad_observation(shape_, cap.channels, observations + i * obs_stride, input_.data());
       if (model_.kind == ModelSpec::Kind::cell) {
@@ -58,7 +58,7 @@ class ReferenceRunner final : public ModelRunner {
     tick_ += model_.kind == ModelSpec::Kind::cell ? 1 : model_.network.ticks_per_step;
   }
 
-  int output_count() const override { return model_.action_count(); }
+  int output_count() const override { return model_.output_count(); }
   int lifetimes() const override { return count_; }
 
   bool read_state(int i, ModelState& out) const override {

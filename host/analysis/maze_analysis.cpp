@@ -287,7 +287,7 @@ AdaptationScore score_network(const RunConfig& config, const std::vector<float>&
 MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<float>& theta) {
   if (!is_maze_task(config.task.name))
     throw Error("maze adaptation: task " + config.task.name + " is not a maze task");
-  const bool double_maze = task_kind(config.task.name) == TaskKind::double_tmaze;
+  const bool double_maze = maze_settings(config.task).double_maze;
   const int lifetimes = config.run.eval_lifetimes;
   const LifetimeSet set = held_out_lifetimes(config.run.seed, lifetimes);
   MazeAdaptationReport report;

@@ -138,7 +138,7 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
   const std::filesystem::path dir(run_dir);
   const int traced = traced_lifetime(config, theta);
   const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
-  const MazeLifetime::Settings settings = MazeLifetime::settings_of(config.task, task_kind(config.task.name));
+  const MazeLifetime::Settings settings = maze_settings(config.task);
   const MazeGeometry maze = MazeGeometry::of(settings.config, settings.double_maze);
   std::ofstream layout(dir / "maze_layout.txt"), lifetime_csv(dir / "maze_lifetime.csv"),
       states_csv(dir / "network_states.csv");
@@ -180,7 +180,7 @@ void watch_maze_lifetime(const RunConfig& config, const std::vector<float>& thet
                             std::to_string(config.run.seed);
   // The lifetime before its first step.
   MazeLifetime start;
-  start.start(MazeLifetime::settings_of(config.task, task_kind(config.task.name)), set.seed, set.generation, traced);
+  start.start(maze_settings(config.task), set.seed, set.generation, traced);
   show(title + "  step 0/" + std::to_string(steps), start);
   int last = 0, food = 0, poison = 0, swaps = 0;
   bool died = false;

@@ -91,7 +91,12 @@ std::vector<const Backend*> bench_backends(const std::string& requested, std::ve
       }
       return {backend};
     }
-    throw Error("--backend '" + requested + "': expected auto, all, cpu, reference or cuda");
+    std::string expected = "auto, all";
+    const std::vector<const Backend*>& all = registered_backends();
+    for (size_t i = 0; i < all.size(); ++i) {
+      expected += std::string(i + 1 == all.size() ? " or " : ", ") + all[i]->name();
+    }
+    throw Error("--backend '" + requested + "': expected " + expected);
   }
   std::vector<const Backend*> chosen;
   for (const Backend* backend : registered_backends()) {

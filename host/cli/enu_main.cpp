@@ -33,6 +33,12 @@ using namespace enu;
 
 namespace {
 
+/// --backend's choices: `first`, then every backend in the registry.
+std::vector<std::string> backend_choices(std::vector<std::string> first) {
+  for (const Backend* backend : registered_backends()) first.push_back(backend->name());
+  return first;
+}
+
 // Ranks in the job a launcher (mpirun, srun) started this process in; 0 outside one.
 int launcher_world_size() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
@@ -73,8 +79,9 @@ struct BackendFlags {
   int threads = -1;
 
   void add_to(CLI::App& app) {
-    app.add_option("--backend", backend, "auto | cpu | reference | cuda (overrides run.backend)")
-        ->check(CLI::IsMember({"auto", "cpu", "reference", "cuda"}));
+    const std::vector<std::string> choices = backend_choices({"auto"});
+    app.add_option("--backend", backend, join(choices, " | ") + " (overrides run.backend)")
+        ->check(CLI::IsMember(choices));
     app.add_option("--threads", threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
         ->check(CLI::NonNegativeNumber);
   }
@@ -363,8 +370,10 @@ int main(int argc, char** argv) {
   BenchFlags bench_flags;
   CLI::App* bench = app.add_subcommand(
       "bench", "throughput of the backends on the published maze, STDP and a large network (or --sweep)");
-  bench->add_option("--backend", bench_flags.backend, "auto (cpu, and cuda if present) | all | cpu | reference | cuda")
-      ->check(CLI::IsMember({"auto", "all", "cpu", "reference", "cuda"}));
+  const std::vector<std::string> bench_choices = backend_choices({"auto", "all"});
+  bench->add_option("--backend", bench_flags.backend,
+                    "auto (every backend but the reference that can run here) | all | " + join(backend_choices({}), " | "))
+      ->check(CLI::IsMember(bench_choices));
   bench->add_option("--threads", bench_flags.threads, "CPU worker threads, 0 = all cores")
       ->check(CLI::NonNegativeNumber);
   bench->add_flag("--sweep", bench_flags.sweep, "population sizes 64..1024 and network sizes up to 256 x 64");

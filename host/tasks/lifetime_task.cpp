@@ -64,19 +64,24 @@ class LifetimeTask final : public Task {
 }  // namespace
 
 std::shared_ptr<const Task> make_task(const TaskConfig& config) {
-  const TaskKind kind = task_kind(config.name);
-  if (is_objective_task(config.name)) {
+  const TaskEntry& task = task_entry(config.name);
+  if (task.model == ModelNeed::none) {
     throw Error("task '" + config.name + "' is a function objective and has no environment");
   }
-  return with_lifetime(kind, [&](auto tag) -> std::shared_ptr<const Task> {
+  return with_lifetime(task.kind, [&](auto tag) -> std::shared_ptr<const Task> {
     using Lifetime = typename decltype(tag)::type;
-    return std::make_shared<LifetimeTask<Lifetime>>(config.name, Lifetime::settings_of(config, kind));
+    return std::make_shared<LifetimeTask<Lifetime>>(config.name, Lifetime::settings_of(config, task.kind));
   });
 }
 
 const MazeLifetime* maze_lifetime(const Environment& env, int i) {
   const auto* maze = dynamic_cast<const LifetimeEnvironment<MazeLifetime>*>(&env);
   return maze ? &maze->lifetime(i) : nullptr;
+}
+
+MazeLifetime::Settings maze_settings(const TaskConfig& config) {
+  if (!is_maze_task(config.name)) throw Error("task " + config.name + " is not a maze (tmaze, double_tmaze)");
+  return MazeLifetime::settings_of(config, task_kind(config.name));
 }
 
 }  // namespace enu

@@ -21,6 +21,9 @@ std::shared_ptr<const Objective> make_objective(const TaskConfig& config);
 /// Lifetime `i` (of the last reset) of a tmaze / double_tmaze environment, for
 /// analysis: position, heading and the last step's events. nullptr for other tasks.
 const MazeLifetime* maze_lifetime(const Environment& env, int i);
+/// The settings a maze lifetime of `config` starts from; throws enu::Error when
+/// the task is not a maze.
+MazeLifetime::Settings maze_settings(const TaskConfig& config);
 std::shared_ptr<const Objective> make_sphere();
 std::shared_ptr<const Objective> make_rastrigin();
 

@@ -1,9 +1,24 @@
 #pragma once
 // Test support: drive a maze lifetime by hand, one scripted action at a time.
 
+#include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
 
 namespace enu::testing_support {
+
+/// The authors' tmaze (configs/tmaze.yaml): rules published, layout east_corridor,
+/// absolute moves (maze::kForward east, kTurnLeft north, kTurnRight south),
+/// corridor 3, arms 2; end_length 2 for the double maze's sight of every end.
+inline MazeConfig published_maze() {
+  MazeConfig config;
+  config.rules = MazeRules::published;
+  config.layout = MazeLayout::east_corridor;
+  config.actions = MazeActions::absolute;
+  config.corridor_length = 3;
+  config.arm_length = 2;
+  config.end_length = 2;
+  return config;
+}
 
 /// Takes `action` as the network's argmax would pick it.
 inline void act(MazeLifetime& lt, int action) {

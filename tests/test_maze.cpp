@@ -56,7 +56,7 @@ std::vector<int> path_to(bool double_maze, int e) {
 
 /// Walks to end `e`; returns the lifetime's events at the last step.
 void go_to(MazeLifetime& lt, int e) {
-  for (int a : path_to(lt.maze.double_maze, e)) act(lt, a);
+  for (int a : path_to(lt.settings.double_maze, e)) act(lt, a);
   ASSERT_EQ(lt.end_reached, e);
 }
 
@@ -68,7 +68,7 @@ std::vector<std::string> render(const MazeGeometry& g) {
     for (int c = 0; c < g.cols; ++c) {
       char ch = g.open(r, c) ? '.' : '#';
       if (g.end_at(r, c) >= 0) ch = char('0' + g.end_at(r, c));
-      if (r == g.start_row && c == g.centre_col) ch = 'S';
+      if (r == g.start_row && c == g.start_col) ch = 'S';
       line += ch;
     }
     rows.push_back(line);
@@ -106,7 +106,7 @@ TEST(TMaze, LayoutFollowsLengthKeys) {
   const MazeGeometry g = MazeGeometry::of(config, false);
   EXPECT_EQ(g.rows, 9);
   EXPECT_EQ(g.cols, 9);
-  EXPECT_EQ(g.start_row - g.junction_row, 6);
+  EXPECT_EQ(g.start_row - g.end_row[0], 6);  // the junction is on the ends' row
   EXPECT_EQ(g.end_col[1] - g.end_col[0], 6);
 }
 
@@ -657,12 +657,31 @@ TEST(TMaze, SingleCellAgentSeesTheWholeObservation) {
 
 // ---- configs -----------------------------------------------------------------------
 
-// The shipped maze configs load with the published (or CPU-sized) settings.
+// The shipped maze configs load with the published (or CPU-sized) settings: the
+// authors' rules, grid, moves, wiring table and strategy (issue 16 lists them).
 TEST(MazeConfigFiles, ShippedConfigsLoad) {
   const std::string dir = std::string(ENU_SOURCE_DIR) + "/configs/";
+  const std::vector<int> authors_wiring = {0, 1, 5, 6, 7, 8, 3, 4, 0, 2, 4, 6, 7, 9, 3, 5, 1, 2, 4, 5, 8, 9, 3, 6,
+                                           4, 5, 8, 9, 0, 1, 3, 7, 4, 6, 7, 9, 0, 2, 3, 8, 5, 6, 7, 8, 1, 2, 3, 9};
+  for (const char* name : {"tmaze", "double_tmaze", "tmaze_small"}) {
+    SCOPED_TRACE(name);
+    const RunConfig c = load_config(dir + name + ".yaml");
+    EXPECT_EQ(c.task.maze.rules, MazeRules::published);
+    EXPECT_EQ(c.task.maze.layout, MazeLayout::east_corridor);
+    EXPECT_EQ(c.task.maze.actions, MazeActions::absolute);
+    EXPECT_EQ(c.task.maze.corridor_length, 3);
+    EXPECT_EQ(c.task.maze.arm_length, 2);
+    EXPECT_EQ(c.model_spec().network.topology.pre, authors_wiring);
+  }
   for (const char* name : {"tmaze", "double_tmaze"}) {
     const RunConfig c = load_config(dir + name + ".yaml");
     EXPECT_EQ(c.task.name, name);
+    EXPECT_EQ(c.es.sigma, 0.01f);
+    EXPECT_EQ(c.es.optimizer, OptimizerKind::sgd);
+    EXPECT_EQ(c.es.learning_rate, 1.0f);
+    EXPECT_EQ(c.es.momentum, 0.9f);
+    EXPECT_EQ(c.es.shaping, Shaping::pareto);
+    EXPECT_EQ(c.es.pareto_exponent, 5.0f);
     EXPECT_EQ(c.task.maze.steps, 400);
     EXPECT_EQ(c.model.kind, ModelSpec::Kind::network);
     EXPECT_EQ(c.model.network.channels, 16);
@@ -678,19 +697,30 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
   const RunConfig small = load_config(dir + "tmaze_small.yaml");
   EXPECT_EQ(small.task.name, "tmaze");
   EXPECT_EQ(small.model.network.channels, 8);
-  EXPECT_EQ(small.run.max_minutes, 30.0);
+  // The forgiving variant keeps enu's first maze, as its README learner evolved in it.
+  const RunConfig forgiving = load_config(dir + "tmaze_small_forgiving.yaml");
+  EXPECT_EQ(forgiving.task.maze.rules, MazeRules::forgiving);
+  EXPECT_EQ(forgiving.task.maze.layout, MazeLayout::north_corridor);
+  EXPECT_EQ(forgiving.task.maze.actions, MazeActions::egocentric);
+  EXPECT_EQ(forgiving.task.maze.corridor_length, 4);
+  EXPECT_EQ(forgiving.model.topology.random_seed, 10u);
 }
 
 // Maze keys round-trip through to_yaml, and a maze task asks for a network whose
 // inputs, outputs and channels fit it.
 TEST(MazeConfig, RoundTripAndModelChecks) {
   RunConfig c = parse_config(tiny_network("double_tmaze"), "test_maze");
-  c.task.maze = {123, 5, 3, 2, 2.5f, -1.0f / 3, 0.25f, 9.5f, 7.5f, 0.1f, 0.05f, 4, 0.3f, 3, false};
+  c.task.maze = {MazeRules::published, MazeLayout::east_corridor, MazeActions::egocentric, 123, 5, 3, 2, 2.5f,
+                 -1.0f / 3, 0.25f, 0.75f, 9.5f, 7.5f, 0.1f, 0.05f, 4, 0.3f, 3, false};
   const std::string text = to_yaml(c);
   const RunConfig back = parse_config(text, "to_yaml");
   EXPECT_EQ(to_yaml(back), text);
   EXPECT_EQ(back.task.maze.poison_reward, -1.0f / 3);
   EXPECT_EQ(back.task.maze.end_length, 2);
+  EXPECT_EQ(back.task.maze.first_event_reward, 0.75f);
+  EXPECT_EQ(back.task.maze.rules, MazeRules::published);
+  EXPECT_EQ(back.task.maze.layout, MazeLayout::east_corridor);
+  EXPECT_EQ(back.task.maze.actions, MazeActions::egocentric);
   EXPECT_FALSE(back.task.maze.permute_inputs);
 
   const auto rejected = [](const std::string& yaml, const std::string& fragment) {
@@ -717,6 +747,12 @@ TEST(MazeConfig, RoundTripAndModelChecks) {
   rejected("task:\n  name: tmaze\n  maze:\n    arm_length: 1\n", "task.maze.arm_length");
   rejected("task:\n  name: tmaze\n  maze:\n    permute_inputs: false\n    balanced_orders: true\n",
            "task.maze.balanced_orders");
+  rejected("task:\n  name: tmaze\n  maze:\n    rules: lenient\n", "task.maze.rules");
+  rejected("task:\n  name: tmaze\n  maze:\n    layout: west\n", "one of east_corridor, north_corridor");
+  // north_corridor's second junctions branch across the arms, where no absolute move goes.
+  yaml = tiny_network("double_tmaze");
+  yaml.insert(yaml.find("    steps: 40"), "    layout: north_corridor\n    actions: absolute\n");
+  rejected(yaml, "task.maze.actions");
 }
 
 }  // namespace

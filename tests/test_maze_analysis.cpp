@@ -27,6 +27,7 @@ namespace {
 using namespace maze;  // the maze vocabulary: kForward, kFood, kNorth, ...
 using testing_support::act;
 using testing_support::place;
+using testing_support::published_maze;
 
 // ---- scripted lifetimes ----------------------------------------------------------
 
@@ -406,6 +407,106 @@ TEST(FixedPolicies, CapIsReported) {
   const FixedPolicySearch capped = best_fixed_policy(config, false, LifetimeSet{21, 0, 4}, 5);
   EXPECT_FALSE(capped.complete);
   EXPECT_EQ(capped.policies, 5);
+}
+
+// ---- the published maze --------------------------------------------------------------
+
+constexpr int kEast = kForward, kNorthMove = kTurnLeft, kSouthMove = kTurnRight;
+int toward(int side) { return side == 0 ? kNorthMove : kSouthMove; }
+
+// Published rules allow no poison after a swap: turning away at the sight of the
+// poison and eating the food adapts; eating the poison first fails.
+TEST(PublishedAdaptation, TurningAwayAtSightAdaptsEatingThePoisonFails) {
+  MazeConfig config = published_maze();
+  config.permute_inputs = false;
+  config.swap_every = 1;
+  config.swap_probability = 1.0f;
+  MazeLifetime lt = tmaze_with_food_at(config, 0);
+  AdaptationCounter counter;
+  const auto move = [&](int action) {
+    act(lt, action);
+    counter.step(lt);
+  };
+  for (int a : {kEast, kEast, kEast, kNorthMove, kNorthMove}) move(a);  // food, swap: food now south
+  ASSERT_TRUE(lt.swapped);
+  for (int a : {kEast, kEast, kEast, kNorthMove}) move(a);
+  ASSERT_EQ(lt.ahead(), kSeePoison);
+  for (int a : {kSouthMove, kSouthMove, kSouthMove}) move(a);  // turn away, find the food: swap again
+  ASSERT_TRUE(lt.ate_food && lt.swapped);
+  for (int a : {kEast, kEast, kEast, kSouthMove, kSouthMove}) move(a);  // the poison, eaten
+  ASSERT_TRUE(lt.ate_poison);
+  for (int a : {kEast, kEast, kEast, kNorthMove, kNorthMove}) move(a);
+  ASSERT_TRUE(lt.ate_food);
+  counter.finish(lt, config);
+  EXPECT_EQ(counter.score.swaps, 2);  // the third swap (at the last food) is open: unresolved
+  EXPECT_EQ(counter.score.adapted, 1);
+  EXPECT_EQ(counter.score.unresolved, 1);
+}
+
+/// A learner for the published tmaze: it remembers the input lit before each
+/// item it ate (the food or the poison colour, told by the reward) and the side
+/// of the last food; at the cell before an end it eats what it knows is food,
+/// and turns away from anything else to the other arm.
+class SightLearner {
+ public:
+  void start() { side_ = 0, food_input_ = poison_input_ = -1, step_ = 0, eaten_side_ = 0; }
+  int act(const float* observation) {
+    const int sign = reward_sign(observation);
+    if (sign != 0) {  // just ate, back on the start
+      (sign > 0 ? food_input_ : poison_input_) = last_lit_;
+      side_ = sign > 0 ? eaten_side_ : 1 - eaten_side_;
+      step_ = 0;
+    }
+    last_lit_ = lit_input(observation);
+    if (step_ < 3) return ++step_, kEast;
+    if (step_ == 3) return ++step_, toward(side_);
+    // Facing an end: eat unless it is known not to be food.
+    const bool not_food = last_lit_ == poison_input_ || (food_input_ >= 0 && last_lit_ != food_input_);
+    if (step_ == 4 && not_food) {
+      side_ = 1 - side_;
+      step_ = 5;  // back to the junction, then two moves on into the other arm
+    }
+    if (step_ >= 5 && step_ < 8) return ++step_, toward(side_);
+    eaten_side_ = side_;
+    return toward(side_);
+  }
+
+ private:
+  int side_ = 0, eaten_side_ = 0, food_input_ = -1, poison_input_ = -1, last_lit_ = -1, step_ = 0;
+};
+
+// The learner adapts to every swap in every input order, eating almost no poison;
+// the best memoryless policy cannot turn back at all (facing south into the arm
+// it sees what it sees facing east at the start: nothing), so it scores 0, and
+// the colour-blind bound is about one half.
+TEST(PublishedAdaptation, SightLearnerScoresOneFixedPoliciesCannotTurnBack) {
+  const MazeConfig config = published_maze();
+  const LifetimeSet set = held_out_lifetimes(3, 48);
+  SightLearner learner;
+  const AdaptationScore learned = score(learner, config, set);
+  EXPECT_GE(learned.swaps, 48 * 3);
+  EXPECT_DOUBLE_EQ(learned.score(), 1.0);
+  EXPECT_LE(learned.poison, set.count);  // at most the first item of each lifetime
+  for (int k = 0; k < maze::kInputOrders; ++k) EXPECT_DOUBLE_EQ(learned.by_order[size_t(k)].score(), 1.0);
+  EXPECT_GT(learned.colour_blind_bound(), 0.4);
+  EXPECT_LT(learned.colour_blind_bound(), 0.7);
+
+  const FixedPolicySearch fixed = best_fixed_policy(config, false, set);
+  EXPECT_TRUE(fixed.complete);
+  EXPECT_GT(fixed.best_score.swaps, 0);
+  EXPECT_EQ(fixed.best_score.adapted, 0) << policy_string(fixed.best);
+}
+
+// The bound by hand: for each wall input the larger of its two orders' scored
+// lifetimes: (max(3, 1) + max(2, 2) + max(0, 4)) / 12.
+TEST(PublishedAdaptation, ColourBlindBoundTakesTheLargerOrderOfEachPair) {
+  AdaptationScore s;
+  const int scored[maze::kInputOrders] = {3, 1, 2, 2, 0, 4};
+  for (int k = 0; k < maze::kInputOrders; ++k) {
+    s.by_order[size_t(k)].scored = scored[k];
+    s.lifetimes_scored += scored[k];
+  }
+  EXPECT_DOUBLE_EQ(s.colour_blind_bound(), 9.0 / 12.0);
 }
 
 // ---- the analysis end to end ---------------------------------------------------------

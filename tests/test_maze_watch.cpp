@@ -254,7 +254,7 @@ TEST(MazeTrace, NetworkTraceIsConsistent) {
       if (r.at("food") == 1.0) {
         EXPECT_EQ(r.at("reward"), 1.0) << "step " << s;
         EXPECT_EQ(r.at("row"), replay.maze.start_row);
-        EXPECT_EQ(r.at("col"), replay.maze.centre_col);
+        EXPECT_EQ(r.at("col"), replay.maze.start_col);
         EXPECT_EQ(r.at("energy"), config.task.maze.energy_restore);
       } else if (r.at("poison") != 1.0) {
         EXPECT_EQ(r.at("reward"), 0.0) << "step " << s;

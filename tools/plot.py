@@ -66,7 +66,24 @@ def stdp_window(run, rows):
     fig.savefig(os.path.join(run, "stdp_window.png"), dpi=120)
 
 
-ACTIONS = ("forward", "turn left", "turn right")
+def maze_keys(run):
+    """task.maze's rules, layout and actions from the run's config.yaml ({} when absent)."""
+    keys = {}
+    path = os.path.join(run, "config.yaml")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("rules", "actions", "layout"):
+                    keys[key.strip()] = value.split("#")[0].strip()
+    return keys
+
+
+def maze_action_names(keys):
+    """The three actions' names; absolute moves are named by direction."""
+    if keys.get("actions") != "absolute":
+        return ("forward", "turn left", "turn right")
+    return ("north", "west", "east") if keys.get("layout") == "north_corridor" else ("east", "north", "south")
 
 
 def maze_path(rows, start, end_cells):
@@ -94,6 +111,10 @@ def maze_lifetime(run, rows):
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
 
+    keys = maze_keys(run)
+    actions = maze_action_names(keys)
+    # A hollow cross: a poison fitness did not count as -1 (docs/maze.md, "Rules").
+    forgiven_label = "first item: poison counted +1" if keys.get("rules") == "published" else "forgiven poison"
     with open(os.path.join(run, "maze_layout.txt")) as f:
         grid = [line.split() for line in f if line.strip()]
     end_cells = {}
@@ -179,7 +200,7 @@ def maze_lifetime(run, rows):
     ax.set_ylabel("row")
     ax.legend(handles=[Line2D([], [], ls="", marker="o", mfc="#2ca02c", mec="k", label=f"food ({len(food)})"),
                        Line2D([], [], ls="", marker="X", mfc="#d62728", mec="#d62728", label=f"poison ({len(poison)})"),
-                       Line2D([], [], ls="", marker="X", mfc="none", mec="#d62728", label="forgiven poison"),
+                       Line2D([], [], ls="", marker="X", mfc="none", mec="#d62728", label=forgiven_label),
                        Line2D([], [], ls="", marker="*", ms=10, mfc="gold", mec="k",
                               label=f"swap: food moves here ({len(swaps)})"),
                        Line2D([], [], ls="", marker="X" if died else "^", mfc="none", mec="k", mew=1.5,
@@ -220,9 +241,9 @@ def maze_lifetime(run, rows):
         neuron_ids = sorted({int(n[6:n.index("_")]) for n in names if n.startswith("neuron") and "_out" in n})
         ax = time_axis(2, "read-out\n(channel 0)")
         if len(neuron_ids) >= 3:
-            readout = [(f"neuron{n}_out0", ACTIONS[k]) for k, n in enumerate(neuron_ids[-3:])]
+            readout = [(f"neuron{n}_out0", actions[k]) for k, n in enumerate(neuron_ids[-3:])]
         else:  # a single cell: its first three outputs
-            readout = [(f"neuron{neuron_ids[0]}_out{k}", ACTIONS[k]) for k in range(3)]
+            readout = [(f"neuron{neuron_ids[0]}_out{k}", actions[k]) for k in range(3)]
         for (name, label), c in zip(readout, ("C0", "C1", "C2")):
             ax.plot(states[:, 0], states[:, names.index(name)], lw=0.9, color=c, label=label)
         ax.legend(fontsize=7, ncol=3, loc="lower right", bbox_to_anchor=(1.0, 0.98), frameon=False)

@@ -32,6 +32,14 @@ double AdaptationScore::standard_error() const {
   return std::sqrt(variance / n);
 }
 
+double AdaptationScore::colour_blind_bound() const {
+  if (lifetimes_scored == 0) return 0.0;
+  int suited = 0;
+  for (int wall = 0; wall < maze::kFeatures; ++wall)
+    suited += std::max(by_order[size_t(2 * wall)].scored, by_order[size_t(2 * wall + 1)].scored);
+  return double(suited) / lifetimes_scored;
+}
+
 void AdaptationScore::add(const AdaptationScore& other) {
   swaps += other.swaps;
   adapted += other.adapted;
@@ -55,12 +63,16 @@ void AdaptationScore::add(const AdaptationScore& other) {
 }
 
 void AdaptationCounter::step(const MazeLifetime& lifetime) {
+  // Forgiving rules: the agent can only learn of a swap by eating the poison, so one
+  // is allowed. Published rules: it sees the poison before eating it, and adapts by
+  // turning away at sight.
+  const int poisons_allowed = lifetime.settings.config.rules == MazeRules::forgiving ? 1 : 0;
   if (open_) {
     bool adapted = false, closed = false;
     if (lifetime.ate_food) {
-      // A second poison has already closed the swap as a failure, so this food is a success.
+      // A poison beyond the allowance has already closed the swap as a failure, so this food is a success.
       adapted = closed = true;
-    } else if (lifetime.ate_poison && ++poisons_since_swap_ > 1) {
+    } else if (lifetime.ate_poison && ++poisons_since_swap_ > poisons_allowed) {
       closed = true;
     }
     if (!closed && lifetime.died) closed = true;  // starved, or died of poisons in a row, before finding the food
@@ -298,12 +310,12 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
   std::ostringstream csv;
   csv << "policy,adaptation_score,standard_error,lifetimes_scored,lifetimes_without_swap,swap_fraction,"
          "swaps_counted,swaps_adapted,swaps_unresolved,poisons_per_trial,food,poison,mean_fitness,lifetimes,"
-         "policies_evaluated,search_complete,fixed_policy\n";
+         "colour_blind_bound,policies_evaluated,search_complete,fixed_policy\n";
   auto row = [&](const char* name, const AdaptationScore& s, const std::string& tail) {
     csv << name << ',' << s.score() << ',' << s.standard_error() << ',' << s.lifetimes_scored << ','
         << s.lifetimes_without_swap << ',' << s.swap_fraction() << ',' << s.swaps << ',' << s.adapted << ','
         << s.unresolved << ',' << s.poisons_per_trial() << ',' << s.food << ',' << s.poison << ','
-        << s.mean_fitness() << ',' << s.lifetimes << ',' << tail << '\n';
+        << s.mean_fitness() << ',' << s.lifetimes << ',' << s.colour_blind_bound() << ',' << tail << '\n';
   };
   row("agent", report.agent, ",,");
   row("best_fixed", report.fixed.best_score,
@@ -325,6 +337,11 @@ MazeAdaptationReport maze_adaptation(const RunConfig& config, const std::vector<
                 report.fixed.best_score.poisons_per_trial(), (long long)report.fixed.policies,
                 report.fixed.complete ? "" : ", search capped", ratio);
   report.description = line;
+  std::snprintf(line, sizeof line,
+                "\ncolour-blind bound %.3f: the most an agent that does not learn which colour is food can score "
+                "on the agent's scored lifetimes",
+                report.agent.colour_blind_bound());
+  report.description += line;
   // Which input orders the agent copes with: learning shows as the same score in all six.
   report.description += "\nby input order (lifetimes, agent adaptation and mean fitness, best fixed adaptation):";
   for (int k = 0; k < maze::kInputOrders; ++k) {

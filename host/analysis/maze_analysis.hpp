@@ -33,7 +33,7 @@ struct OrderTally {
 /// Swap outcomes and item counts summed over a set of lifetimes.
 struct AdaptationScore {
   int swaps = 0;          // swaps counted: their outcome is known
-  int adapted = 0;        // of those, swaps followed by food with at most one poison before it
+  int adapted = 0;        // of those, swaps followed by food with no poison before it (forgiving rules: one)
   int unresolved = 0;     // swaps excluded: the lifetime ran out of steps before the outcome was known
   int food = 0, poison = 0;  // items eaten over the whole lifetimes
   int lifetimes = 0;
@@ -55,6 +55,11 @@ struct AdaptationScore {
   /// The standard error of score() as an estimate of the mean over all lifetimes:
   /// sample std of the lifetime scores / sqrt(scored); 0 below two scored lifetimes.
   double standard_error() const;
+  /// The best score() an agent that cannot learn which colour is food could reach on
+  /// these scored lifetimes: it may know the wall's input (every trial shows the
+  /// wall at the same point), but orders 2w and 2w + 1 differ only in which of the
+  /// other two inputs is food, so at most one order of each pair can suit it.
+  double colour_blind_bound() const;
   /// adapted / swaps pooled over all lifetimes; 0 when no swap is counted.
   double swap_fraction() const { return swaps > 0 ? double(adapted) / swaps : 0.0; }
   /// poison / (food + poison) over the whole lifetimes; 0 when nothing was eaten.

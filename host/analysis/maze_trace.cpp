@@ -17,13 +17,13 @@ namespace enu {
 using namespace maze;
 namespace {
 
-const char* action_name(int action) {
-  switch (action) {
-    case kForward: return "forward";
-    case kTurnLeft: return "left";
-    case kTurnRight: return "right";
-    default: return "none";
-  }
+const char* action_name(const MazeLifetime& lifetime) {
+  static const char* kHeadings[4] = {"north", "east", "south", "west"};
+  const int action = lifetime.action;
+  if (action < 0) return "none";
+  if (lifetime.settings.config.actions == MazeActions::absolute)
+    return kHeadings[absolute_heading(lifetime.maze.start_heading, action)];
+  return action == kForward ? "forward" : action == kTurnLeft ? "left" : "right";
 }
 
 // Shortest round-trip text for CSV values.
@@ -42,7 +42,7 @@ std::string maze_layout(const MazeGeometry& maze) {
       const int e = maze.end_at(r, c);
       char cell = maze.open(r, c) ? '.' : '#';
       if (e >= 0) cell = char('0' + e);
-      if (r == maze.start_row && c == maze.centre_col) cell = 'S';
+      if (r == maze.start_row && c == maze.start_col) cell = 'S';
       text += cell;
       text += c + 1 < maze.cols ? ' ' : '\n';
     }
@@ -63,14 +63,16 @@ std::string render_maze(const MazeLifetime& lifetime) {
   put(lifetime.row, lifetime.col, lifetime.alive ? kArrow[lifetime.heading & 3] : 'X');
 
   char status[160];
-  std::snprintf(status, sizeof status, "energy %.2f  reward %+g  action %s  (food %d, poison %d, swaps %d)\n",
-                double(lifetime.energy), double(lifetime.reward), action_name(lifetime.action), lifetime.food_eaten,
-                lifetime.poison_eaten, lifetime.swaps);
+  std::snprintf(status, sizeof status, "energy %.2f%s  reward %+g  action %s  (food %d, poison %d, swaps %d)\n",
+                double(lifetime.energy), lifetime.poisoned ? " (poisoned)" : "", double(lifetime.reward),
+                action_name(lifetime), lifetime.food_eaten, lifetime.poison_eaten, lifetime.swaps);
   std::string events;
   auto add = [&](const std::string& event) { events += (events.empty() ? "" : ", ") + event; };
   if (lifetime.ate_food) add("ate food at end " + std::to_string(lifetime.end_reached));
   if (lifetime.ate_poison) {
-    add("ate poison at end " + std::to_string(lifetime.end_reached) + (lifetime.forgiven ? " (forgiven)" : ""));
+    const bool first_item = lifetime.settings.config.rules == MazeRules::published;
+    add("ate poison at end " + std::to_string(lifetime.end_reached) +
+        (!lifetime.forgiven ? "" : first_item ? " (the first item: counted as food)" : " (forgiven)"));
   }
   if (!lifetime.ate_food && !lifetime.ate_poison && lifetime.end_reached >= 0) {
     add("empty end " + std::to_string(lifetime.end_reached));

@@ -48,28 +48,42 @@ void fields(V& v, StdpConfig& c) {
           above(0));
 }
 
+const std::vector<MazeRules> kMazeRules = {MazeRules::published, MazeRules::forgiving};
+const std::vector<MazeLayout> kMazeLayouts = {MazeLayout::east_corridor, MazeLayout::north_corridor};
+const std::vector<MazeActions> kMazeActions = {MazeActions::absolute, MazeActions::egocentric};
+
 template <class V>
 void fields(V& v, MazeConfig& c) {
+  v.choice("rules", c.rules, kMazeRules,
+           "scoring and energy: published (the authors') | forgiving (enu's first rules); docs/maze.md");
+  v.choice("layout", c.layout, kMazeLayouts,
+           "east_corridor (the authors' grid) | north_corridor (enu's first grid)");
+  v.choice("actions", c.actions, kMazeActions,
+           "absolute (move along the corridor or either arm: the authors') | egocentric (forward, turn left, "
+           "turn right)");
   v.field("steps", c.steps, "environment steps per lifetime", at_least(1));
-  v.field("corridor_length", c.corridor_length, "forward moves from the start to the (first) junction", at_least(1));
+  v.field("corridor_length", c.corridor_length, "moves from the start to the (first) junction", at_least(1));
   v.field("arm_length", c.arm_length,
-          "forward moves from a junction to an end (tmaze) or to a second junction (double_tmaze)", at_least(2));
-  v.field("end_length", c.end_length, "double_tmaze: forward moves from a second junction to each of its ends",
+          "moves from a junction to an end (tmaze) or to a second junction (double_tmaze)", at_least(2));
+  v.field("end_length", c.end_length, "double_tmaze: moves from a second junction to each of its ends",
           at_least(1));
   v.field("food_reward", c.food_reward, "reward for reaching the food end");
   v.field("poison_reward", c.poison_reward, "reward for reaching the poison end (the agent always senses it)");
   v.field("swap_poison_reward", c.swap_poison_reward,
-          "fitness for the first poison after a swap, before any other item; 0 = not penalised");
+          "forgiving rules: fitness for the first poison after a swap, before any other item; 0 = not penalised");
+  v.field("first_event_reward", c.first_event_reward,
+          "published rules: fitness for the lifetime's first item, food or poison (how the agent learns the colours)");
   v.field("energy_start", c.energy_start, "energy at the start of a lifetime", above(0));
-  v.field("energy_restore", c.energy_restore, "energy after eating food", above(0));
+  v.field("energy_restore", c.energy_restore,
+          "energy after eating food (published rules: also after the lifetime's first poison; the cap)", above(0));
   v.field("energy_per_step", c.energy_per_step,
-          "energy spent by every step that does not eat food; at <= 0 the lifetime ends", at_least(0));
-  v.field("alive_bonus", c.alive_bonus, "fitness per step alive");
+          "energy spent by every step that does not eat; forgiving rules: at <= 0 the lifetime ends", at_least(0));
+  v.field("alive_bonus", c.alive_bonus, "fitness per step alive (published rules: per step with energy > 0)");
   v.field("swap_every", c.swap_every, "food items between two chances of a swap", at_least(1));
   v.field("swap_probability", c.swap_probability,
           "P(swap) at each chance: the poison takes the food end, the food a random other end", closed(0, 1));
-  v.field("poisons_to_die", c.poisons_to_die, "poisons in a row (no food between) that end the lifetime; 0 = never",
-          at_least(0));
+  v.field("poisons_to_die", c.poisons_to_die,
+          "forgiving rules: poisons in a row (no food between) that end the lifetime; 0 = never", at_least(0));
   v.field("permute_inputs", c.permute_inputs, "permute the three observation inputs per lifetime");
   v.field("balanced_orders", c.balanced_orders,
           "take the six input orders in turn (lifetime k of generation g: order (k + g) mod 6) instead of "
@@ -252,6 +266,13 @@ void fields(V& v, RunConfig& c) {
     v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs >= task.min_inputs,
               ">= " + std::to_string(task.min_inputs) + " for task " + c.task.name + " (its observation channels)");
   if (task.model != ModelNeed::agent) return;
+  // Absolute moves go along the corridor and the two arms; north_corridor's second
+  // junctions branch north and south, across the arms, which no absolute move reaches.
+  const bool double_maze = task_kind(c.task.name) == TaskKind::double_tmaze;
+  v.require("task.maze.actions", c.task.maze.actions,
+            !(double_maze && c.task.maze.layout == MazeLayout::north_corridor &&
+              c.task.maze.actions == MazeActions::absolute),
+            "egocentric for double_tmaze in layout north_corridor (absolute moves cannot reach its south ends)");
   if (!network) {  // a single recurrent agent: the whole observation in, one output per action
     const int values = maze::kSources * maze::kChannels;
     v.require("model.cell.inputs", c.model.cell.inputs, c.model.cell.inputs == values,
@@ -259,14 +280,14 @@ void fields(V& v, RunConfig& c) {
                   show(maze::kSources) + " inputs x " + show(maze::kChannels) + " channels, read as one vector)");
     v.require("model.cell.outputs", c.model.cell.outputs, c.model.cell.outputs == maze::kActions,
               "exactly " + show(maze::kActions) + " for a single-cell agent in task " + c.task.name +
-                  " (forward, turn left, turn right)");
+                  " (one per action)");
     return;
   }
   v.require("model.network.topology.inputs", c.model.topology.inputs, c.model.topology.inputs == task.min_inputs,
             "exactly " + show(task.min_inputs) + " for task " + c.task.name +
                 " (three observation inputs and the reward input)");
   v.require("model.network.topology.outputs", c.model.topology.outputs, c.model.topology.outputs == maze::kActions,
-            "exactly " + show(maze::kActions) + " for task " + c.task.name + " (forward, turn left, turn right)");
+            "exactly " + show(maze::kActions) + " for task " + c.task.name + " (one per action)");
   v.require("model.network.channels", c.model.network.channels, c.model.network.channels >= maze::kChannels,
             ">= " + show(maze::kChannels) + " for task " + c.task.name + " (the reward input uses channels 1 and 2)");
 }

@@ -60,6 +60,30 @@ const char* to_string(CudaPath path) {
   return "?";
 }
 
+const char* to_string(MazeRules rules) {
+  switch (rules) {
+    case MazeRules::published: return "published";
+    case MazeRules::forgiving: return "forgiving";
+  }
+  return "?";
+}
+
+const char* to_string(MazeLayout layout) {
+  switch (layout) {
+    case MazeLayout::east_corridor: return "east_corridor";
+    case MazeLayout::north_corridor: return "north_corridor";
+  }
+  return "?";
+}
+
+const char* to_string(MazeActions actions) {
+  switch (actions) {
+    case MazeActions::absolute: return "absolute";
+    case MazeActions::egocentric: return "egocentric";
+  }
+  return "?";
+}
+
 std::string name_of(ModelSpec::Kind kind) { return kind == ModelSpec::Kind::cell ? "cell" : "network"; }
 std::string name_of(const std::string& name) { return name; }
 

@@ -16,6 +16,17 @@ enum class OptimizerKind { sgd, adam };
 enum class NonFinitePolicy { worst, abort };
 enum class UpdateDevice { automatic, host, cuda };
 enum class CudaPath { automatic, fused, layered };
+/// The maze's scoring and energy (docs/maze.md, "Rules"): published = the authors'
+/// code; forgiving = enu's first rule set (the first poison after a swap is free,
+/// poisons in a row or starvation end the lifetime).
+enum class MazeRules { published, forgiving };
+/// east_corridor: the authors' grid (start west, corridor east, arms north and
+/// south); north_corridor: enu's first grid (start south, corridor north, arms
+/// west and east).
+enum class MazeLayout { east_corridor, north_corridor };
+/// absolute: move along the corridor's direction or either arm's (the authors' east,
+/// north, south); egocentric: forward, turn left, turn right.
+enum class MazeActions { absolute, egocentric };
 
 /// task.iaf: integrate-and-fire imitation (Extended Data Fig. 2 of the paper).
 struct IafConfig {
@@ -51,21 +62,28 @@ struct FunctionConfig {
 
 /// task.maze: the reward-switching T-maze (tmaze) and its two-junction form
 /// (double_tmaze), after Soltoggio et al. 2008. Layouts and rules: docs/maze.md.
+/// A config that omits rules, layout and actions gets enu's first maze (forgiving,
+/// north_corridor, egocentric), so that run folders and checkpoints written before
+/// these keys existed replay unchanged; the paper-size configs set the published ones.
 struct MazeConfig {
+  MazeRules rules = MazeRules::forgiving;
+  MazeLayout layout = MazeLayout::north_corridor;
+  MazeActions actions = MazeActions::egocentric;
   int steps = 400;                 // environment steps per lifetime
   int corridor_length = 4;         // forward moves from the start to the (first) junction
   int arm_length = 2;              // forward moves from a junction to an end (tmaze) or to a second junction (double_tmaze)
   int end_length = 1;              // double_tmaze: forward moves from a second junction to each of its two ends
   float food_reward = 1.0f;        // reward for reaching the food end
   float poison_reward = -1.0f;     // reward for reaching the poison end (the agent always senses this one)
-  float swap_poison_reward = 0.0f; // fitness for the first poison after a swap, before any other item (0: not penalised)
+  float swap_poison_reward = 0.0f; // forgiving: fitness for the first poison after a swap, before any other item
+  float first_event_reward = 1.0f; // published: fitness for the lifetime's first item, whatever it was
   float energy_start = 18.0f;      // energy at the start of a lifetime
-  float energy_restore = 18.0f;    // energy after eating food (poison and empty ends restore nothing)
-  float energy_per_step = 0.25f;   // energy spent by every step that does not eat food; <= 0 ends the lifetime
-  float alive_bonus = 0.025f;      // fitness per step alive
+  float energy_restore = 18.0f;    // energy after eating food (published: also after the lifetime's first poison)
+  float energy_per_step = 0.25f;   // energy spent by every step that does not eat; forgiving: <= 0 ends the lifetime
+  float alive_bonus = 0.025f;      // fitness per step alive (published: per step with energy > 0)
   int swap_every = 5;              // food items between two chances of a swap
   float swap_probability = 0.5f;   // P(swap) at each chance: the poison takes the food end, the food a random other end
-  int poisons_to_die = 2;          // poisons in a row (no food between) that end the lifetime; 0 = never
+  int poisons_to_die = 2;          // forgiving: poisons in a row (no food between) that end the lifetime; 0 = never
   bool permute_inputs = true;      // permute the three observation inputs per lifetime
   bool balanced_orders = false;    // with permute_inputs: lifetime k of generation g takes input order (k + g) mod 6
 };
@@ -156,5 +174,8 @@ const char* to_string(OptimizerKind kind);
 const char* to_string(NonFinitePolicy policy);
 const char* to_string(UpdateDevice device);
 const char* to_string(CudaPath path);
+const char* to_string(MazeRules rules);
+const char* to_string(MazeLayout layout);
+const char* to_string(MazeActions actions);
 
 }  // namespace enu

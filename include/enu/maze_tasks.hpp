@@ -1,34 +1,34 @@
 #pragma once
 /// @brief One lifetime of the maze tasks (tmaze, double_tmaze: Soltoggio et al.
-/// 2008's reward-switching T-mazes), written once for the host and the device
-/// like single_unit_tasks.hpp: no allocation, no containers, the grid computed
-/// from the config rather than stored.
+/// 2008's reward-switching T-mazes as Bertens & Lee 2020 use them), written once
+/// for the host and the device like single_unit_tasks.hpp: no allocation, no
+/// containers, the grid computed from the config rather than stored.
 ///
-/// tmaze, published sizes (corridor_length 4, arm_length 2): a 7 x 7 grid.
+/// tmaze, layout east_corridor (the authors' grid: corridor_length 3, arm_length 2), 7 x 7:
 ///
 ///          col 0 1 2 3 4 5 6
 ///     row 0    # # # # # # #
-///         1    # 0 . J . 1 #      0, 1: the ends (one food, one poison)
-///         2    # # # . # # #      J: the junction
-///         3    # # # . # # #
-///         4    # # # . # # #
-///         5    # # # S # # #      S: the start, facing north (up)
+///         1    # # # # # 0 #      0, 1: the ends (one food, one poison)
+///         2    # # # # # . #      J: the junction
+///         3    # # S . . J #      S: the start, facing east
+///         4    # # # # # . #
+///         5    # # # # # 1 #
 ///         6    # # # # # # #
 ///
-/// double_tmaze (corridor_length 4, arm_length 2, end_length 1): 8 rows x 7 columns.
+/// tmaze, layout north_corridor (enu's first grid: corridor_length 4, arm_length 2), 7 x 7:
 ///
 ///          col 0 1 2 3 4 5 6
 ///     row 0    # # # # # # #
-///         1    # 0 # # # 2 #      0 .. 3: the ends (one food, one poison, two empty)
-///         2    # a . J . b #      J: first junction; a, b: second junctions
-///         3    # 1 # . # 3 #
+///         1    # 0 . J . 1 #
+///         2    # # # . # # #
+///         3    # # # . # # #
 ///         4    # # # . # # #
-///         5    # # # . # # #
-///         6    # # # S # # #
-///         7    # # # # # # #
+///         5    # # # S # # #      S: the start, facing north
+///         6    # # # # # # #
 ///
-/// Moving forward into an end eats what it holds and puts the agent back on S,
-/// facing north. docs/maze.md has the full rules.
+/// The double_tmaze layouts add a second junction at each arm's end with two
+/// ends each (docs/maze.md draws them). Reaching an end eats what it holds and
+/// puts the agent back on S, facing along the corridor. docs/maze.md has the rules.
 
 #include <cstdint>
 
@@ -45,10 +45,15 @@ namespace maze {
 constexpr int kFeatures = 3;  // what the cell ahead can show: wall, food colour, poison colour
 constexpr int kSources = 4;   // the three feature inputs (in a per-lifetime order), then the reward input
 constexpr int kChannels = 3;  // features: channel 0; reward input: channel 1 = max(r, 0), channel 2 = max(-r, 0)
-constexpr int kActions = 3;   // forward, turn left, turn right
+constexpr int kActions = 3;   // one read-out neuron each (Action)
 constexpr int kMaxEnds = 4;
 constexpr int kInputOrders = 6;  // the orders of the three feature inputs (input_order)
+constexpr int kMaxSegments = 4;  // straight corridors of a layout
 
+/// Egocentric actions: forward, turn left, turn right. Absolute actions move the
+/// agent in the direction the same action would face it from the start: along
+/// the corridor, or along the arm on its left or right (east, north, south in the
+/// east_corridor layout).
 enum Action : int { kForward = 0, kTurnLeft = 1, kTurnRight = 2 };
 enum Feature : int { kSeeNothing = -1, kSeeWall = 0, kSeeFood = 1, kSeePoison = 2 };
 enum Item : int { kEmpty = 0, kFood = 1, kPoison = 2 };
@@ -56,6 +61,13 @@ enum Heading : int { kNorth = 0, kEast = 1, kSouth = 2, kWest = 3 };
 
 ENU_HD int heading_drow(int heading) { return heading == kNorth ? -1 : (heading == kSouth ? 1 : 0); }
 ENU_HD int heading_dcol(int heading) { return heading == kEast ? 1 : (heading == kWest ? -1 : 0); }
+ENU_HD int turn_left(int heading) { return (heading + 3) & 3; }
+ENU_HD int turn_right(int heading) { return (heading + 1) & 3; }
+/// The direction an absolute action moves in, from the layout's start heading.
+ENU_HD int absolute_heading(int start_heading, int action) {
+  return action == kTurnLeft ? turn_left(start_heading) : action == kTurnRight ? turn_right(start_heading)
+                                                                                : start_heading;
+}
 
 }  // namespace maze
 
@@ -81,59 +93,106 @@ ENU_HD int maze_action(const float outputs[maze::kActions]) {
   return best;
 }
 
-/// The open cells of one maze, as a function of the config: a corridor north
-/// from the start to the junction row, one arm each side of the junction, and
-/// (double_tmaze) a north and a south end at each arm's far end.
+/// The open cells of one maze, as a function of the config: straight segments
+/// (the corridor from the start to the junction, the arms, and for double_tmaze
+/// the branches of the second junctions), the ends, and the start.
 struct MazeGeometry {
-  bool double_maze = false;
-  int arm = 2, end_length = 1;
-  int rows = 7, cols = 7;
-  int junction_row = 1, centre_col = 3, start_row = 5;
-  int end_count = 2;
+  struct Segment {
+    int row0, col0, row1, col1;  // inclusive, row0 <= row1, col0 <= col1
+  };
+  int rows = 0, cols = 0;
+  int start_row = 0, start_col = 0, start_heading = maze::kNorth;
+  int end_count = 0;
   int end_row[maze::kMaxEnds] = {0, 0, 0, 0};
   int end_col[maze::kMaxEnds] = {0, 0, 0, 0};
+  int segment_count = 0;
+  Segment segment[maze::kMaxSegments] = {};
 
   ENU_HD static MazeGeometry of(const MazeConfig& config, bool double_maze) {
-    MazeGeometry g;
-    g.double_maze = double_maze;
-    g.arm = config.arm_length;
-    g.end_length = config.end_length;
-    g.centre_col = g.arm + 1;
-    g.cols = 2 * g.arm + 3;
-    g.junction_row = double_maze ? 1 + g.end_length : 1;
-    g.start_row = g.junction_row + config.corridor_length;
-    const int lowest = double_maze && g.junction_row + g.end_length > g.start_row ? g.junction_row + g.end_length
-                                                                                  : g.start_row;
-    g.rows = lowest + 2;
-    if (!double_maze) {
-      g.end_count = 2;
-      g.end_row[0] = g.end_row[1] = g.junction_row;
-      g.end_col[0] = g.centre_col - g.arm;  // west
-      g.end_col[1] = g.centre_col + g.arm;  // east
-    } else {
-      g.end_count = 4;
-      for (int side = 0; side < 2; ++side) {  // west pair (0 north, 1 south), then east pair (2, 3)
-        g.end_col[2 * side] = g.end_col[2 * side + 1] = g.centre_col + (side ? g.arm : -g.arm);
-        g.end_row[2 * side] = g.junction_row - g.end_length;
-        g.end_row[2 * side + 1] = g.junction_row + g.end_length;
-      }
-    }
-    return g;
+    return config.layout == MazeLayout::east_corridor ? east_corridor(config, double_maze)
+                                                      : north_corridor(config, double_maze);
   }
   /// True for corridor, junction, arm and end cells; false for walls and outside.
   ENU_HD bool open(int row, int col) const {
-    if (col == centre_col && row >= junction_row && row <= start_row) return true;
-    const int from_centre = col > centre_col ? col - centre_col : centre_col - col;
-    if (row == junction_row && from_centre <= arm) return true;
-    if (!double_maze || from_centre != arm) return false;
-    const int from_junction = row > junction_row ? row - junction_row : junction_row - row;
-    return from_junction <= end_length;
+    for (int k = 0; k < segment_count; ++k) {
+      const Segment& g = segment[k];
+      if (row >= g.row0 && row <= g.row1 && col >= g.col0 && col <= g.col1) return true;
+    }
+    return false;
   }
   /// Index of the end at (row, col), or -1.
   ENU_HD int end_at(int row, int col) const {
     for (int e = 0; e < end_count; ++e)
       if (end_row[e] == row && end_col[e] == col) return e;
     return -1;
+  }
+
+ private:
+  ENU_HD void add_segment(int row0, int col0, int row1, int col1) { segment[segment_count++] = {row0, col0, row1, col1}; }
+  ENU_HD void add_end(int row, int col) {
+    end_row[end_count] = row;
+    end_col[end_count] = col;
+    ++end_count;
+  }
+
+  /// The authors' grid: two wall columns west of the start, the corridor east to
+  /// the junction, arms north and south. double_tmaze: each arm's far end is a
+  /// second junction whose branches go on (north or south) and turn east, so that
+  /// east, north and south reach every end; ends 0, 1 (north: on, east) and 2, 3
+  /// (south: on, east).
+  ENU_HD static MazeGeometry east_corridor(const MazeConfig& config, bool double_maze) {
+    MazeGeometry g;
+    const int a = config.arm_length, e = double_maze ? config.end_length : 0;
+    const int junction_row = a + e + 1, junction_col = 2 + config.corridor_length;
+    g.rows = 2 * (a + e) + 3;
+    g.cols = junction_col + e + 2;
+    g.start_row = junction_row;
+    g.start_col = 2;
+    g.start_heading = maze::kEast;
+    g.add_segment(junction_row, g.start_col, junction_row, junction_col);
+    g.add_segment(junction_row - a - e, junction_col, junction_row + a + e, junction_col);
+    if (!double_maze) {
+      g.add_end(junction_row - a, junction_col);
+      g.add_end(junction_row + a, junction_col);
+      return g;
+    }
+    for (int side = -1; side <= 1; side += 2) {
+      const int second_row = junction_row + side * a;
+      g.add_segment(second_row, junction_col, second_row, junction_col + e);
+      g.add_end(second_row + side * e, junction_col);
+      g.add_end(second_row, junction_col + e);
+    }
+    return g;
+  }
+
+  /// enu's first grid: the start south, the corridor north to the junction, arms
+  /// west and east. double_tmaze: a north and a south end at each arm's far end;
+  /// ends 0, 1 (west: north, south) and 2, 3 (east: north, south).
+  ENU_HD static MazeGeometry north_corridor(const MazeConfig& config, bool double_maze) {
+    MazeGeometry g;
+    const int a = config.arm_length, e = config.end_length;
+    const int centre_col = a + 1;
+    const int junction_row = double_maze ? 1 + e : 1;
+    g.cols = 2 * a + 3;
+    g.start_row = junction_row + config.corridor_length;
+    g.start_col = centre_col;
+    g.start_heading = maze::kNorth;
+    const int lowest = double_maze && junction_row + e > g.start_row ? junction_row + e : g.start_row;
+    g.rows = lowest + 2;
+    g.add_segment(junction_row, centre_col, g.start_row, centre_col);
+    g.add_segment(junction_row, centre_col - a, junction_row, centre_col + a);
+    if (!double_maze) {
+      g.add_end(junction_row, centre_col - a);
+      g.add_end(junction_row, centre_col + a);
+      return g;
+    }
+    for (int side = -1; side <= 1; side += 2) {
+      const int col = centre_col + side * a;
+      g.add_segment(junction_row - e, col, junction_row + e, col);
+      g.add_end(junction_row - e, col);
+      g.add_end(junction_row + e, col);
+    }
+    return g;
   }
 };
 
@@ -158,8 +217,10 @@ struct MazeLifetime {
   // The agent.
   int row = 0, col = 0, heading = maze::kNorth;
   float energy = 0.0f;
-  bool alive = true;
-  int steps_alive = 0;
+  bool alive = true;            // forgiving rules: false once dead; published rules: always true
+  bool poisoned = false;        // published rules: the second poison of the lifetime was eaten (energy 0 for good)
+  int steps_alive = 0;          // steps acted while alive
+  int bonus_steps = 0;          // steps that earn alive_bonus (published: those that end with energy > 0)
   // The lifetime's draws: input source of each feature, what each end holds.
   int permutation[maze::kFeatures] = {0, 1, 2};
   int item[maze::kMaxEnds] = {maze::kEmpty, maze::kEmpty, maze::kEmpty, maze::kEmpty};
@@ -169,11 +230,13 @@ struct MazeLifetime {
   int food_since_chance = 0;    // food items since the last swap chance
   int poisons_in_a_row = 0;
   bool swap_pending = false;    // a swap happened and no item has been eaten since
-  double fitness_reward = 0.0;  // rewards as fitness counts them (the first poison after a swap forgiven)
+  double fitness_reward = 0.0;  // rewards as fitness counts them (see `forgiven`)
   // The last act(): the action taken and what happened.
   float reward = 0.0f;          // the reward the agent received (shown by the next observation)
   int action = -1;              // -1: none (not started, or dead)
   int end_reached = -1;         // the end entered, or -1
+  // forgiven: a poison that fitness does not count as poison_reward (forgiving rules: the first
+  // after a swap; published rules: the lifetime's first item).
   bool ate_food = false, ate_poison = false, forgiven = false, swapped = false, died = false;
 
   /// Lifetime `lifetime` of generation `generation` of the lifetimes of `seed`.
@@ -236,11 +299,14 @@ struct MazeLifetime {
     if (!alive) return;
     ++steps_alive;
     action = maze_action(outputs);
-    if (action == maze::kTurnLeft) {
-      heading = (heading + 3) & 3;
-    } else if (action == maze::kTurnRight) {
-      heading = (heading + 1) & 3;
-    } else {
+    bool moves = true;
+    if (config.actions == MazeActions::absolute) {
+      heading = maze::absolute_heading(maze.start_heading, action);  // facing where it tries to go
+    } else if (action != maze::kForward) {
+      heading = action == maze::kTurnLeft ? maze::turn_left(heading) : maze::turn_right(heading);
+      moves = false;
+    }
+    if (moves) {
       const int r = row + maze::heading_drow(heading), c = col + maze::heading_dcol(heading);
       if (maze.open(r, c)) {  // a wall blocks the move; the step is spent all the same
         row = r;
@@ -249,18 +315,28 @@ struct MazeLifetime {
         if (e >= 0) reach_end(e);
       }
     }
+    if (config.rules == MazeRules::published) {
+      if (ate_food || ate_poison) {
+        energy = poisoned ? 0.0f : config.energy_restore;
+      } else {
+        energy = energy > config.energy_per_step ? energy - config.energy_per_step : 0.0f;
+      }
+      bonus_steps += energy > 0.0f;
+      return;
+    }
     if (ate_food) {
       energy = config.energy_restore;
     } else {
       energy -= config.energy_per_step;
       if (energy <= 0.0f) died = true;
     }
+    ++bonus_steps;  // the step of death included
     if (died) alive = false;
   }
 
-  /// Rewards (as fitness counts them) plus alive_bonus per step alive.
+  /// Rewards (as fitness counts them) plus alive_bonus per bonus step.
   ENU_HD float fitness() const {
-    return float(fitness_reward + double(settings.config.alive_bonus) * steps_alive);
+    return float(fitness_reward + double(settings.config.alive_bonus) * bonus_steps);
   }
 
  private:
@@ -269,17 +345,19 @@ struct MazeLifetime {
 
   ENU_HD void go_to_start() {
     row = maze.start_row;
-    col = maze.centre_col;
-    heading = maze::kNorth;
+    col = maze.start_col;
+    heading = maze.start_heading;
   }
 
   ENU_HD void reach_end(int e) {
     const MazeConfig& config = settings.config;
+    const bool published = config.rules == MazeRules::published;
+    const bool first_item = food_eaten + poison_eaten == 0;
     end_reached = e;
     if (item[e] == maze::kFood) {
       ate_food = true;
       reward = config.food_reward;
-      fitness_reward += config.food_reward;
+      fitness_reward += published && first_item ? config.first_event_reward : config.food_reward;
       ++food_eaten;
       poisons_in_a_row = 0;
       swap_pending = false;
@@ -290,11 +368,17 @@ struct MazeLifetime {
     } else if (item[e] == maze::kPoison) {
       ate_poison = true;
       reward = config.poison_reward;
-      forgiven = swap_pending;
-      fitness_reward += forgiven ? config.swap_poison_reward : config.poison_reward;
       ++poison_eaten;
-      swap_pending = false;
-      if (++poisons_in_a_row == config.poisons_to_die) died = true;
+      if (published) {
+        forgiven = first_item;
+        fitness_reward += forgiven ? config.first_event_reward : config.poison_reward;
+        if (poison_eaten >= 2) poisoned = true;
+      } else {
+        forgiven = swap_pending;
+        fitness_reward += forgiven ? config.swap_poison_reward : config.poison_reward;
+        swap_pending = false;
+        if (++poisons_in_a_row == config.poisons_to_die) died = true;
+      }
     }
     go_to_start();
   }

@@ -16,6 +16,7 @@
 
 #include "cpu_evaluator.hpp"
 #include "enu/maze_tasks.hpp"
+#include "maze_scripting.hpp"
 #include "enu/single_unit_tasks.hpp"
 #include "enu/strategy.hpp"
 #include "parity/parity.hpp"
@@ -127,12 +128,14 @@ TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
   struct Case {
     const char* name;
     int memory, steps, lifetimes;
-    bool shared;
+    bool shared, published;  // published: the authors' rules, grid and moves
   };
-  for (const Case& c : {Case{"tmaze", 16, 150, 6, false}, Case{"double_tmaze", 48, 150, 6, false},
-                        Case{"tmaze", 100, 40, 2, true}}) {
+  for (const Case& c : {Case{"tmaze", 16, 150, 6, false, false}, Case{"double_tmaze", 48, 150, 6, false, false},
+                        Case{"tmaze", 100, 40, 2, true, false}, Case{"tmaze", 16, 150, 6, false, true},
+                        Case{"double_tmaze", 16, 150, 6, false, true}}) {
     TaskConfig task;
     task.name = c.name;
+    if (c.published) task.maze = testing_support::published_maze();
     task.maze.steps = c.steps;
     task.maze.balanced_orders = task.name == "double_tmaze";  // each way of choosing the input order, once
     ModelSpec model = maze_network(8, c.memory);
@@ -141,7 +144,8 @@ TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
     const LifetimeSet set{31, 7, c.lifetimes};
     for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
       expect_replays_on_host(task, model, theta, set, cuda_record(model, task, theta, set, CudaOptions{path}),
-                             std::string(c.name) + " M=" + std::to_string(c.memory) + ", " + to_string(path));
+                             std::string(c.name) + " M=" + std::to_string(c.memory) + ", rules " +
+                                 to_string(task.maze.rules) + ", " + to_string(path));
     }
   }
 }

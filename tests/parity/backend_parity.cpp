@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "enu/maze_tasks.hpp"
+#include "maze_scripting.hpp"
 #include "parity.hpp"
 
 namespace enu::parity {
@@ -317,9 +318,11 @@ TEST_P(BackendParity, SingleUnitTaskFitness) {
 // network path, the layered one in chunks of 3 members (3 + 3 + 2): chunk
 // boundaries must not show.
 TEST_P(BackendParity, MazeTaskFitness) {
-  for (const char* name : {"tmaze", "double_tmaze"}) {
+  for (const char* name : {"tmaze", "double_tmaze"})
+  for (const MazeConfig& maze_config : {MazeConfig{}, testing_support::published_maze()}) {
     EvaluatorRequest request;
     request.task.name = name;
+    request.task.maze = maze_config;
     request.task.maze.steps = 150;
     request.model.kind = ModelSpec::Kind::network;
     request.model.network = network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
@@ -333,7 +336,7 @@ TEST_P(BackendParity, MazeTaskFitness) {
     const std::vector<float> reference = fitness_on(find_backend(BackendKind::reference), request, pop, lifetimes);
     for (CudaPath path : backend().network_paths()) {
       request.cuda.path = path;
-      const std::string what = std::string(name) + ", " + to_string(path);
+      const std::string what = std::string(name) + ", rules " + to_string(maze_config.rules) + ", " + to_string(path);
       const Comparison c =
           compare(fitness_on(backend(), request, pop, lifetimes), reference, 1e-5, 0.0, {{"member", 8}, {"lifetime", 4}});
       EXPECT_LE(c.bad, 2) << what << ":" << c.first;

@@ -663,7 +663,7 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
   const std::string dir = std::string(ENU_SOURCE_DIR) + "/configs/";
   const std::vector<int> authors_wiring = {0, 1, 5, 6, 7, 8, 3, 4, 0, 2, 4, 6, 7, 9, 3, 5, 1, 2, 4, 5, 8, 9, 3, 6,
                                            4, 5, 8, 9, 0, 1, 3, 7, 4, 6, 7, 9, 0, 2, 3, 8, 5, 6, 7, 8, 1, 2, 3, 9};
-  for (const char* name : {"tmaze", "double_tmaze", "tmaze_small"}) {
+  for (const char* name : {"tmaze", "double_tmaze", "tmaze_small", "double_tmaze_small"}) {
     SCOPED_TRACE(name);
     const RunConfig c = load_config(dir + name + ".yaml");
     EXPECT_EQ(c.task.maze.rules, MazeRules::published);

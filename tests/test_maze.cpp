@@ -670,6 +670,7 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
     EXPECT_EQ(c.model.topology.inputs, 4);
     EXPECT_EQ(c.model.topology.neurons, 6);
     EXPECT_EQ(c.model.topology.fan_in, 8);
+    EXPECT_EQ(c.model.network.output_noise_on, NoiseCells::neurons);  // as before the key existed
     EXPECT_EQ(c.es.population, 512);
     EXPECT_EQ(c.es.lifetimes, 8);
     EXPECT_EQ(c.run.max_minutes, 0.0);
@@ -678,6 +679,7 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
   const RunConfig small = load_config(dir + "tmaze_small.yaml");
   EXPECT_EQ(small.task.name, "tmaze");
   EXPECT_EQ(small.model.network.channels, 8);
+  EXPECT_EQ(small.model.network.output_noise_on, NoiseCells::neurons);
   EXPECT_EQ(small.run.max_minutes, 30.0);
 }
 

@@ -91,7 +91,8 @@ cuda::DeviceNetwork device_network(const NetworkSpec& spec, DeviceBuffer<int>& p
   net.outputs = spec.topology.outputs;
   net.channels = spec.channels;
   net.ticks_per_step = spec.ticks_per_step;
-  net.output_noise = spec.output_noise;
+  net.synapse_noise = spec.noise_std(CellRole::synapse);
+  net.neuron_noise = spec.noise_std(CellRole::neuron);
   net.neuron_offset = spec.neuron_offset();
   pre.upload(spec.topology.pre.data(), spec.topology.pre.size(), stream);
   net.pre = pre.data();

@@ -102,14 +102,15 @@ __global__ void lstm_kernel(size_t rows, int M, int gates_ld, int hidden_ld, con
   }
 }
 
-/// o = clamp(gain * (W_o [h ; 1] + noise), 0, 1); neurons draw the output noise
-/// every backend draws (neuron_noise4 keyed by member, lifetime, generation, tick).
+/// o = clamp(gain * (W_o [h ; 1] + noise), 0, 1); the cells draw the output noise
+/// every backend draws (cell_noise4 on their stream, keyed by member, lifetime,
+/// generation, tick), rows being (member, lifetime, cell of `cells`).
 struct ReadoutNoise {
   bool on = false;
   float std = 0.0f;
   PhiloxKey key;
   Population pop;
-  int first_member = 0, lifetimes = 0, neurons = 0;
+  int first_member = 0, lifetimes = 0, cells = 0;
   uint32_t generation = 0, tick = 0;
 };
 
@@ -119,12 +120,12 @@ __global__ void readout_kernel(size_t rows, int O, float gain, ReadoutNoise nois
     const int c = int(i % O);
     float eps = 0.0f;
     if (noise.on) {
-      const int n = int(r % noise.neurons);
-      const size_t lifetime_row = r / noise.neurons;
+      const int cell = int(r % noise.cells);
+      const size_t lifetime_row = r / noise.cells;
       const int e = int(lifetime_row % noise.lifetimes), member = noise.first_member + int(lifetime_row / noise.lifetimes);
       float draws[4];
-      neuron_noise4(noise.key, noise.pop.member_id(member), uint32_t(e), noise.generation, noise.tick, noise.neurons,
-                    O, n, c / 4, draws);
+      cell_noise4(noise.key, noise.pop.member_id(member), uint32_t(e), noise.generation, noise.tick, noise.cells, O,
+                  cell, c / 4, draws);
       eps = noise.std * draws[c % 4];
     }
     out[i] = clamp01(gain * (out[i] + eps));
@@ -280,7 +281,7 @@ void LayeredNetwork::gemm(const float* x, int x_ld, size_t theta_offset, int col
       (long long)rows_per_member * out_ld, members));
 }
 
-void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, int rows_per_member, bool noise,
+void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, int rows_per_member, CellRole role,
                                const Population& pop, int first_member, const LifetimeSet& lifetimes, uint32_t tick,
                                cudaStream_t stream) {
   const CellLayout& l = c.layout;
@@ -310,14 +311,15 @@ void LayeredNetwork::cell_step(CellRows& c, size_t theta_offset, int members, in
   }
   gemm(c.hidden.data(), c.hidden_ld, theta_offset + l.w_out, O, c.out.data(), O, members, rows_per_member, M + 1);
   ReadoutNoise readout;
-  if (noise && net_.output_noise != 0.0f) {
+  const float noise_std = role == CellRole::synapse ? net_.synapse_noise : net_.neuron_noise;
+  if (noise_std != 0.0f) {
     readout.on = true;
-    readout.std = net_.output_noise;
-    readout.key = stream_key(lifetimes.seed, Stream::output_noise);
+    readout.std = noise_std;
+    readout.key = output_noise_key(lifetimes.seed, role);
     readout.pop = pop;
     readout.first_member = first_member;
     readout.lifetimes = lifetimes.count;
-    readout.neurons = net_.neurons;
+    readout.cells = role == CellRole::synapse ? net_.neurons * net_.fan_in : net_.neurons;
     readout.generation = uint32_t(lifetimes.generation);
     readout.tick = tick;
   }
@@ -387,14 +389,15 @@ void LayeredNetwork::evaluate_chunks(const Population& pop, const LifetimeSet& l
             size_t(count), net_, sensory_.data(), neurons_.out.data(), neurons_.spec.outputs, synapses_.gate_ld,
             synapses_.gate_in.data());
         ENU_CUDA_CHECK_LAUNCH();
-        cell_step(synapses_, 0, members, E * S, false, pop, first, lifetimes, global_tick, stream);
+        cell_step(synapses_, 0, members, E * S, CellRole::synapse, pop, first, lifetimes, global_tick, stream);
         ENU_CUDA_CHECK(cub::DeviceSegmentedReduce::Sum(scratch_.data(), scratch_bytes, synapse_outputs, sums_.data(),
                                                        segments, begin_offsets, end_offsets, stream));
         ENU_LAUNCH(neuron_input_kernel, blocks_for(neu_rows * neurons_.spec.inputs), kThreads, 0, stream)(
             neu_rows, C, neurons_.spec.inputs, 1.0f / float(net_.fan_in), sums_.data(), neurons_.gate_ld,
             neurons_.gate_in.data());
         ENU_CUDA_CHECK_LAUNCH();
-        cell_step(neurons_, net_.neuron_offset, members, E * N, true, pop, first, lifetimes, global_tick, stream);
+        cell_step(neurons_, net_.neuron_offset, members, E * N, CellRole::neuron, pop, first, lifetimes, global_tick,
+                  stream);
       }
       ENU_LAUNCH(task_act_kernel<Task>, blocks_for(count), kThreads, 0, stream)(
           count, step, N, net_.outputs, neurons_.out.data(), neurons_.spec.outputs, tasks, readout_.data());

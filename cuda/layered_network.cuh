@@ -48,7 +48,7 @@ class LayeredNetwork {
                 int members_per_chunk, cudaStream_t stream);
 
  private:
-  void cell_step(CellRows& rows, size_t theta_offset, int members, int rows_per_member, bool noise,
+  void cell_step(CellRows& rows, size_t theta_offset, int members, int rows_per_member, CellRole role,
                  const Population& pop, int first_member, const LifetimeSet& lifetimes, uint32_t tick,
                  cudaStream_t stream);
   template <class Task>

@@ -216,7 +216,8 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
 
   const float* theta_syn = theta;
   const float* theta_neu = theta + net.neuron_offset;
-  const PhiloxKey noise_key = stream_key(lifetimes.seed, Stream::output_noise);
+  const PhiloxKey synapse_key = output_noise_key(lifetimes.seed, CellRole::synapse);
+  const PhiloxKey neuron_key = output_noise_key(lifetimes.seed, CellRole::neuron);
   const uint32_t member_id = pop.member_id(member);
   for (int step = 0; step < steps; ++step) {
     task.observe(step, observation, threadIdx.x == 0);
@@ -226,6 +227,17 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
     }
     __syncthreads();
     for (int tick = 0; tick < net.ticks_per_step; ++tick) {
+      const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
+      // The output noise of `cell` of `cells` (the stream of `key`) into the
+      // warp's `noise`, scaled by `scale`: a block of four channels per lane.
+      const auto draw_noise = [&](PhiloxKey key, float scale, int cells, int cell) {
+        for (int q = lane; q * 4 < C; q += kWarp) {
+          float draws[4];
+          cell_noise4(key, member_id, uint32_t(lifetime), uint32_t(lifetimes.generation), global_tick, cells, C, cell,
+                      q, draws);
+          for (int d = 0; d < 4 && q * 4 + d < C; ++d) noise[q * 4 + d] = scale * draws[d];
+        }
+      };
       // 1-2. broadcast and synapse cells: [source output ; post-synaptic output], both of the last tick.
       for (int j = warp; j < S; j += warps) {
         const int source = net.pre[j];
@@ -236,12 +248,13 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
           gate_in[c] = pre_signal[c];
           gate_in[C + c] = post_signal[c];
         }
+        if (net.synapse_noise != 0.0f) draw_noise(synapse_key, net.synapse_noise, S, j);
         __syncwarp();
-        warp_cell_step<CellsPerLane>(net.synapse, theta_syn, gate_in, syn_state + size_t(j) * syn_l.state_size, nullptr);
+        warp_cell_step<CellsPerLane>(net.synapse, theta_syn, gate_in, syn_state + size_t(j) * syn_l.state_size,
+                                     net.synapse_noise != 0.0f ? noise : nullptr);
       }
       __syncthreads();
       // 3-4. segmented mean of each neuron's K synapses, then the neuron cells.
-      const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
       for (int n = warp; n < N; n += warps) {
         for (int c = lane; c < C; c += kWarp) {
           float sum = 0.0f;
@@ -249,17 +262,10 @@ __global__ void network_kernel(DeviceNetwork net, Population pop, LifetimeSet li
           gate_in[c] = sum / float(K);
         }
         for (int c = C + lane; c < net.neuron.inputs; c += kWarp) gate_in[c] = 0.0f;  // SHARED: [mean ; 0]
-        if (net.output_noise != 0.0f) {
-          for (int q = lane; q * 4 < C; q += kWarp) {
-            float draws[4];
-            neuron_noise4(noise_key, member_id, uint32_t(lifetime), uint32_t(lifetimes.generation), global_tick, N, C,
-                          n, q, draws);
-            for (int d = 0; d < 4 && q * 4 + d < C; ++d) noise[q * 4 + d] = net.output_noise * draws[d];
-          }
-        }
+        if (net.neuron_noise != 0.0f) draw_noise(neuron_key, net.neuron_noise, N, n);
         __syncwarp();
         warp_cell_step<CellsPerLane>(net.neuron, theta_neu, gate_in, neu_state + size_t(n) * neu_l.state_size,
-                       net.output_noise != 0.0f ? noise : nullptr);
+                                     net.neuron_noise != 0.0f ? noise : nullptr);
       }
       __syncthreads();
     }

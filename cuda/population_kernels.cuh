@@ -35,7 +35,7 @@ struct DeviceTask {
 struct DeviceNetwork {
   CellSpec synapse, neuron;
   int inputs = 0, neurons = 0, fan_in = 0, outputs = 0, channels = 0, ticks_per_step = 1;
-  float output_noise = 0.0f;
+  float synapse_noise = 0.0f, neuron_noise = 0.0f;  // std of each one's output noise; 0: none drawn
   size_t neuron_offset = 0;
   const int* pre = nullptr;  // device copy of Topology::pre
 };

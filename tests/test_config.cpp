@@ -121,6 +121,27 @@ TEST(ConfigRoundTrip, FloatsAreExactAndShort) {
   EXPECT_NE(to_yaml(c).find("sigma: 0.02 "), std::string::npos);
 }
 
+// model.network.output_noise_on: neurons unless given; written into the
+// resolved config (what a run saves as its config.yaml) and read back from it
+// exactly, from a file or from --set.
+TEST(ConfigRoundTrip, OutputNoiseOn) {
+  const std::string network = "task:\n  name: tmaze\nmodel:\n  kind: network\n";
+  const RunConfig plain = parse_config(network, kSource);
+  EXPECT_EQ(plain.model.network.output_noise_on, NoiseCells::neurons);
+  EXPECT_NE(to_yaml(plain).find("output_noise_on: neurons"), std::string::npos);
+
+  const RunConfig all = parse_config(network + "  network:\n    output_noise_on: all\n", kSource);
+  EXPECT_EQ(all.model.network.output_noise_on, NoiseCells::all);
+  EXPECT_EQ(all.model_spec().network.output_noise_on, NoiseCells::all);
+  const std::string text = to_yaml(all);
+  EXPECT_NE(text.find("output_noise_on: all"), std::string::npos);
+  const RunConfig back = parse_config(text, "config.yaml");
+  EXPECT_EQ(back.model.network.output_noise_on, NoiseCells::all);
+  EXPECT_EQ(to_yaml(back), text);
+  const RunConfig set = parse_config(network, kSource, {"model.network.output_noise_on=all"});
+  EXPECT_EQ(set.model.network.output_noise_on, NoiseCells::all);
+}
+
 // An empty file, or missing keys, take the struct defaults.
 TEST(ConfigDefaults, MissingKeysTakeStructDefaults) {
   EXPECT_EQ(to_yaml(parse_config("", kSource)), to_yaml(RunConfig{}));
@@ -196,6 +217,11 @@ TEST(ConfigErrors, UnknownChoice) {
                   {"test.yaml:2", "es.shaping", "paretto", "did you mean pareto?", "one of pareto, centred_ranks"});
   expect_rejected("task:\n  name: mazes\n", {"test.yaml:2", "task.name", "mazes", "one of iaf, stdp"});
   expect_rejected("run:\n  backend: gpu\n", {"test.yaml:2", "run.backend", "gpu", "auto, cpu, reference, cuda"});
+  expect_rejected("model:\n  kind: network\n  network:\n    output_noise_on: synapses\n",
+                  {"test.yaml:4", "model.network.output_noise_on", "synapses", "one of neurons, all"});
+  expect_rejected("",
+                  {"--set model.network.output_noise_on=al", "model.network.output_noise_on", "did you mean all?"},
+                  {"model.kind=network", "model.network.output_noise_on=al"});
 }
 
 // Out-of-range values name the bound.

@@ -672,6 +672,8 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
     EXPECT_EQ(c.task.maze.corridor_length, 3);
     EXPECT_EQ(c.task.maze.arm_length, 2);
     EXPECT_EQ(c.model_spec().network.topology.pre, authors_wiring);
+    EXPECT_EQ(c.model.network.output_noise_on, NoiseCells::all);
+    EXPECT_EQ(c.model.network.output_noise, 0.01f);
   }
   for (const char* name : {"tmaze", "double_tmaze"}) {
     const RunConfig c = load_config(dir + name + ".yaml");
@@ -704,6 +706,7 @@ TEST(MazeConfigFiles, ShippedConfigsLoad) {
   EXPECT_EQ(forgiving.task.maze.actions, MazeActions::egocentric);
   EXPECT_EQ(forgiving.task.maze.corridor_length, 4);
   EXPECT_EQ(forgiving.model.topology.random_seed, 10u);
+  EXPECT_EQ(forgiving.model.network.output_noise_on, NoiseCells::neurons);
 }
 
 // Maze keys round-trip through to_yaml, and a maze task asks for a network whose

@@ -1,6 +1,6 @@
 // Networks of cells (DESIGN.md 2.2): the reference runner's network step
 // against a per-synapse loop written here, topologies, parameter layout and the
-// output-noise stream.
+// output-noise streams of neurons and synapses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "enu/model.hpp"
@@ -42,7 +43,8 @@ namespace {
 // The network step written out as DESIGN.md 2.2 describes it, one synapse at a
 // time, for one lifetime: every synapse reads [v[pre[j]] ; o_neu[n(j)]] from the
 // previous tick, then each neuron gets the mean of its K synapse outputs (padded
-// with zeros to 2C in SHARED mode) plus output noise, and the read-out is
+// with zeros to 2C in SHARED mode); every cell's output gets its output noise
+// (zero for the synapses unless output_noise_on is all), and the read-out is
 // channel 0 of the last `outputs` neurons after the step's last tick.
 class LoopNetwork {
  public:
@@ -75,7 +77,9 @@ class LoopNetwork {
       for (int n = 0; n < N; ++n) {
         for (int c = 0; c < C; ++c) prev[size_t(n) * C + c] = neuron_state_[size_t(n) * neu_size_ + neu_o + c];
       }
-      std::vector<float> syn_out(size_t(t.synapses()) * C);
+      std::vector<float> syn_noise(size_t(t.synapses()) * C), syn_out(size_t(t.synapses()) * C);
+      fill_output_noise(spec_, CellRole::synapse, seed, member, lifetime, generation, uint32_t(tick_),
+                        syn_noise.data());
       for (int n = 0; n < N; ++n) {
         for (int k = 0; k < K; ++k) {
           const int j = n * K + k, source = t.pre[size_t(j)];
@@ -85,12 +89,12 @@ class LoopNetwork {
             x[size_t(C + c)] = prev[size_t(n) * C + c];
           }
           float* state = &synapse_state_[size_t(j) * syn_size_];
-          reference::cell_step(syn, theta_syn, x.data(), nullptr, state);
+          reference::cell_step(syn, theta_syn, x.data(), &syn_noise[size_t(j) * C], state);
           for (int c = 0; c < C; ++c) syn_out[size_t(j) * C + c] = state[syn_o + c];
         }
       }
       std::vector<float> noise(size_t(N) * C);
-      fill_neuron_noise(spec_, seed, member, lifetime, generation, uint32_t(tick_), noise.data());
+      fill_output_noise(spec_, CellRole::neuron, seed, member, lifetime, generation, uint32_t(tick_), noise.data());
       for (int n = 0; n < N; ++n) {
         std::vector<float> a(size_t(neu.inputs), 0.0f);  // [mean ; zeros] when shared
         for (int c = 0; c < C; ++c) {
@@ -148,7 +152,8 @@ std::vector<NetCase> small_topologies() {
 
 // make_reference_runner(network) against LoopNetwork over 20 steps for C = 4,
 // M = 3, 3 inputs, 4 neurons, K = 3, two read-out neurons; random and explicit
-// topologies, ticks_per_step 1 and 3, output noise 0 and 0.01, shared or not.
+// topologies, ticks_per_step 1 and 3, output noise 0 and 0.01 (on the neurons,
+// and on all cells), shared or not.
 // Two lifetimes (first = 1, so lifetime ids 1 and 2) with different random
 // observations of 3 channels each (zero-padded to C = 4 by the runner).
 // Tolerance 1e-6 absolute: both sides run the same float cell step in the same
@@ -160,10 +165,11 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
   int graded_total = 0, actions_total = 0;
   for (const NetCase& topo : small_topologies()) {
     for (int ticks : {1, 3}) {
-      for (float noise : {0.0f, 0.01f}) {
+      for (auto [noise, cells] : {std::pair{0.0f, NoiseCells::neurons}, std::pair{0.01f, NoiseCells::neurons},
+                                  std::pair{0.01f, NoiseCells::all}}) {
         for (bool shared : {false, true}) {
-          SCOPED_TRACE(topo.name + " ticks " + std::to_string(ticks) + " noise " + std::to_string(noise) +
-                       (shared ? " shared" : " separate"));
+          SCOPED_TRACE(topo.name + " ticks " + std::to_string(ticks) + " noise " + std::to_string(noise) + " on " +
+                       to_string(cells) + (shared ? " shared" : " separate"));
           ModelSpec model;
           model.kind = ModelSpec::Kind::network;
           NetworkSpec& net = model.network;
@@ -173,6 +179,7 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
           net.shared = shared;
           net.ticks_per_step = ticks;
           net.output_noise = noise;
+          net.output_noise_on = cells;
           validate(net, "test");
           std::mt19937 rng(1234);
           std::vector<float> theta = random_weights(model, rng);
@@ -403,44 +410,176 @@ TEST(NetworkParams, InitUsesOneBlockPerCell) {
 
 // ---- output noise --------------------------------------------------------------
 
-// fill_neuron_noise is output_noise * N(0,1) per (neuron, channel), a pure
-// function of (seed, member, lifetime, generation, tick), with C not a multiple
-// of 4 handled; the draws look standard normal (mean, variance over 6000 values).
+// fill_output_noise is output_noise * N(0,1) per (cell, channel) for the
+// synapses and for the neurons, a pure function of (seed, member, lifetime,
+// generation, tick), with C not a multiple of 4 handled; the draws look
+// standard normal (mean, variance over 6000 neuron or 12000 synapse values).
 TEST(NetworkNoise, ScaledDeterministicAndKeyed) {
   NetworkSpec spec;
   spec.topology = random_topology(2, 5, 1, 2, 1);
   spec.channels = 6;
-  const size_t n = 5 * 6;
-  auto fill = [&](float scale, uint32_t member, uint32_t lifetime, uint32_t generation, uint32_t tick) {
-    spec.output_noise = scale;
-    std::vector<float> out(n, std::nanf(""));
-    fill_neuron_noise(spec, 3, member, lifetime, generation, tick, out.data());
-    return out;
-  };
-  const std::vector<float> unit = fill(1.0f, 0, 0, 0, 0), small = fill(0.01f, 0, 0, 0, 0);
-  for (size_t i = 0; i < n; ++i) {
-    ASSERT_TRUE(std::isfinite(unit[i])) << i;
-    EXPECT_EQ(small[i], 0.01f * unit[i]) << i;
+  spec.output_noise_on = NoiseCells::all;
+  for (CellRole role : {CellRole::neuron, CellRole::synapse}) {
+    SCOPED_TRACE(role == CellRole::neuron ? "neurons" : "synapses");
+    const size_t n = size_t(spec.cells(role)) * 6;
+    auto fill = [&](float scale, uint32_t member, uint32_t lifetime, uint32_t generation, uint32_t tick) {
+      spec.output_noise = scale;
+      std::vector<float> out(n, std::nanf(""));
+      fill_output_noise(spec, role, 3, member, lifetime, generation, tick, out.data());
+      return out;
+    };
+    const std::vector<float> unit = fill(1.0f, 0, 0, 0, 0), small = fill(0.01f, 0, 0, 0, 0);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(std::isfinite(unit[i])) << i;
+      EXPECT_EQ(small[i], 0.01f * unit[i]) << i;
+    }
+    EXPECT_EQ(fill(1.0f, 0, 0, 0, 0), unit);
+    EXPECT_NE(fill(1.0f, 1, 0, 0, 0), unit);
+    EXPECT_NE(fill(1.0f, 0, 1, 0, 0), unit);
+    EXPECT_NE(fill(1.0f, 0, 0, 1, 0), unit);
+    EXPECT_NE(fill(1.0f, 0, 0, 0, 1), unit);
+    for (float v : fill(0.0f, 0, 0, 0, 0)) EXPECT_EQ(v, 0.0f);
+    double sum = 0.0, sum2 = 0.0;
+    int count = 0;
+    for (uint32_t tick = 0; tick < 200; ++tick) {
+      for (float v : fill(1.0f, 2, 3, 4, tick)) {
+        sum += v;
+        sum2 += double(v) * v;
+        ++count;
+      }
+    }
+    const double mean = sum / count, var = sum2 / count - mean * mean;
+    // 6000 draws: standard error 0.013 for the mean and ~0.018 for the variance; 5 sigma.
+    EXPECT_NEAR(mean, 0.0, 0.065);
+    EXPECT_NEAR(var, 1.0, 0.1);
   }
-  EXPECT_EQ(fill(1.0f, 0, 0, 0, 0), unit);
-  EXPECT_NE(fill(1.0f, 1, 0, 0, 0), unit);
-  EXPECT_NE(fill(1.0f, 0, 1, 0, 0), unit);
-  EXPECT_NE(fill(1.0f, 0, 0, 1, 0), unit);
-  EXPECT_NE(fill(1.0f, 0, 0, 0, 1), unit);
-  for (float v : fill(0.0f, 0, 0, 0, 0)) EXPECT_EQ(v, 0.0f);
-  double sum = 0.0, sum2 = 0.0;
-  int count = 0;
-  for (uint32_t tick = 0; tick < 200; ++tick) {
-    for (float v : fill(1.0f, 2, 3, 4, tick)) {
-      sum += v;
-      sum2 += double(v) * v;
-      ++count;
+}
+
+// Draw c of cell `cell` of `cells` at one tick, written out from the stream
+// definitions in philox.hpp: counter {(tick*cells + cell)*ceil(C/4) + c/4,
+// member, lifetime, generation}, lane c % 4 of the four normals of that block.
+float documented_draw(Stream stream, uint64_t seed, uint32_t member, uint32_t lifetime, uint32_t generation,
+                      uint32_t tick, int cells, int C, int cell, int c) {
+  const uint32_t block = (tick * uint32_t(cells) + uint32_t(cell)) * uint32_t((C + 3) / 4) + uint32_t(c / 4);
+  float normals[4];
+  normals4(PhiloxCounter{{block, member, lifetime, generation}}, stream_key(seed, stream), normals);
+  return normals[c % 4];
+}
+
+// output_noise_on: all adds to synapse j's channel c, before the clamp, the
+// draw of the synapse stream (Stream::synapse_noise) times output_noise: one
+// reference tick from the same state with and without that noise gives
+// o_noisy = clamp(o + eps, 0, 1) exactly wherever o is graded (gain 1: o is
+// then the pre-clamp value itself), and the memory h, updated before the
+// read-out, is unchanged. With output_noise_on: neurons the synapses draw
+// nothing. Either way the neurons draw the same numbers from their own stream.
+TEST(NetworkNoise, AllCellsAddsTheSynapseStreamBeforeTheClamp) {
+  const uint64_t seed = 11;
+  const uint32_t member = 3, lifetime = 2, generation = 5, tick = 7;
+  ModelSpec model;
+  model.kind = ModelSpec::Kind::network;
+  NetworkSpec& net = model.network;
+  net.topology = topology_from_table(2, 1, {{0, 1, 3}, {2, 4, 0}, {1, 3, 4}}, "test");
+  net.channels = 6;  // two Philox blocks per cell, the second half used
+  net.memory = 5;
+  net.output_noise = 0.05f;
+  net.output_noise_on = NoiseCells::all;
+  // Small weights and read-out biases in [0.3, 0.7]: most outputs graded.
+  std::mt19937 rng(8);
+  std::normal_distribution<float> weight(0.0f, 0.15f);
+  std::vector<float> theta(model.param_count());
+  for (float& w : theta) w = weight(rng);
+  lift_readout_bias(net, theta, rng);
+  const int S = net.topology.synapses(), N = net.topology.neurons, C = net.channels;
+  const CellLayout syn_l = cell_layout(net.synapse_cell()), neu_l = cell_layout(net.neuron_cell());
+
+  // A state away from zero: ten noiseless ticks on random inputs.
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  std::vector<float> sensory(size_t(net.topology.inputs) * C);
+  std::vector<float> syn_state(size_t(S) * syn_l.state_size, 0.0f), neu_state(size_t(N) * neu_l.state_size, 0.0f);
+  for (int warm = 0; warm < 10; ++warm) {
+    for (float& v : sensory) v = unit(rng);
+    reference::network_tick(net, theta.data(), sensory.data(), nullptr, nullptr, syn_state.data(), neu_state.data());
+  }
+
+  std::vector<float> syn_noise(size_t(S) * C);
+  fill_output_noise(net, CellRole::synapse, seed, member, lifetime, generation, tick, syn_noise.data());
+  std::vector<float> clean_syn = syn_state, clean_neu = neu_state, noisy_syn = syn_state, noisy_neu = neu_state;
+  reference::network_tick(net, theta.data(), sensory.data(), nullptr, nullptr, clean_syn.data(), clean_neu.data());
+  reference::network_tick(net, theta.data(), sensory.data(), syn_noise.data(), nullptr, noisy_syn.data(),
+                          noisy_neu.data());
+  int graded = 0, moved = 0;
+  for (int j = 0; j < S; ++j) {
+    const float* clean = &clean_syn[size_t(j) * syn_l.state_size];
+    const float* noisy = &noisy_syn[size_t(j) * syn_l.state_size];
+    for (int m = 0; m < net.memory; ++m) EXPECT_EQ(noisy[syn_l.h + m], clean[syn_l.h + m]) << "synapse " << j;
+    for (int c = 0; c < C; ++c) {
+      // eps is the documented draw (compared as stored: an FMA-contracted
+      // o + 0.05 * draw below would round once where the cell rounds twice).
+      const float eps = syn_noise[size_t(j) * C + c];
+      EXPECT_EQ(eps,
+                0.05f * documented_draw(Stream::synapse_noise, seed, member, lifetime, generation, tick, S, C, j, c))
+          << "synapse " << j << " channel " << c;
+      const float o = clean[syn_l.o + c];
+      if (o <= 0.0f || o >= 1.0f) continue;
+      EXPECT_EQ(noisy[syn_l.o + c], std::clamp(o + eps, 0.0f, 1.0f)) << "synapse " << j << " channel " << c;
+      ++graded;
+      moved += noisy[syn_l.o + c] != o;
     }
   }
-  const double mean = sum / count, var = sum2 / count - mean * mean;
-  // 6000 draws: standard error 0.013 for the mean and ~0.018 for the variance; 5 sigma.
-  EXPECT_NEAR(mean, 0.0, 0.065);
-  EXPECT_NEAR(var, 1.0, 0.1);
+  EXPECT_GT(graded, S * C * 3 / 4);  // the check above really ran
+  EXPECT_GT(moved, graded * 9 / 10);
+
+  // The neurons' draws: the output_noise stream whatever output_noise_on says.
+  NetworkSpec neurons_only = net;
+  neurons_only.output_noise_on = NoiseCells::neurons;
+  EXPECT_EQ(neurons_only.noise_std(CellRole::synapse), 0.0f);
+  EXPECT_EQ(neurons_only.noise_std(CellRole::neuron), 0.05f);
+  EXPECT_EQ(net.noise_std(CellRole::synapse), 0.05f);
+  std::vector<float> with_all(size_t(N) * C), with_neurons(size_t(N) * C);
+  fill_output_noise(net, CellRole::neuron, seed, member, lifetime, generation, tick, with_all.data());
+  fill_output_noise(neurons_only, CellRole::neuron, seed, member, lifetime, generation, tick, with_neurons.data());
+  EXPECT_EQ(with_all, with_neurons);
+  for (int n = 0; n < N; ++n) {
+    for (int c = 0; c < C; ++c) {
+      EXPECT_EQ(with_all[size_t(n) * C + c],
+                0.05f * documented_draw(Stream::output_noise, seed, member, lifetime, generation, tick, N, C, n, c));
+      // Synapse n is not neuron n: another stream, other numbers.
+      EXPECT_NE(syn_noise[size_t(n) * C + c], with_all[size_t(n) * C + c]);
+    }
+  }
+}
+
+// Through the reference runner: after the first tick a neuron's memory h
+// depends on its synapses' outputs, not on its own output noise (which enters
+// only its read-out). So output noise on the neurons leaves every h as without
+// noise, and noise on all cells moves them: the runner draws synapse noise
+// exactly when output_noise_on is all.
+TEST(NetworkNoise, RunnerDrawsSynapseNoiseOnlyForAll) {
+  ModelSpec model;
+  model.kind = ModelSpec::Kind::network;
+  model.network.topology = random_topology(3, 4, 2, 3, 42);
+  model.network.channels = 4;
+  model.network.memory = 3;
+  std::mt19937 rng(5);
+  std::vector<float> theta = random_weights(model, rng);
+  lift_readout_bias(model.network, theta, rng);
+  auto neuron_h_after_one_tick = [&](float noise, NoiseCells cells) {
+    ModelSpec m = model;
+    m.network.output_noise = noise;
+    m.network.output_noise_on = cells;
+    auto runner = make_reference_runner(m, ObservationShape{3, 4}, 1);
+    runner->reset(theta.data(), 1, LifetimeSet{1, 0, 1}, 0, 1);
+    std::vector<float> obs(12, 0.5f), actions(2);
+    runner->step(obs.data(), actions.data());
+    ModelState state;
+    EXPECT_TRUE(runner->read_state(0, state));
+    return state.neuron_h;
+  };
+  const std::vector<float> quiet = neuron_h_after_one_tick(0.0f, NoiseCells::neurons);
+  EXPECT_EQ(neuron_h_after_one_tick(0.01f, NoiseCells::neurons), quiet);
+  EXPECT_EQ(neuron_h_after_one_tick(0.0f, NoiseCells::all), quiet);
+  EXPECT_NE(neuron_h_after_one_tick(0.01f, NoiseCells::all), quiet);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <set>
 #include <vector>
 
@@ -278,10 +279,11 @@ bool same_key(PhiloxKey a, PhiloxKey b) { return a.v[0] == b.v[0] && a.v[1] == b
 // stream_key gives each Stream its own key for a seed, and each seed its own
 // key for a stream.
 TEST(StreamKey, DistinctPerStreamAndSeed) {
-  const Stream streams[] = {Stream::es_noise, Stream::init, Stream::environment, Stream::output_noise};
+  const Stream streams[] = {Stream::es_noise, Stream::init, Stream::environment, Stream::output_noise,
+                            Stream::synapse_noise};
   for (uint64_t seed : {uint64_t(0), uint64_t(1), uint64_t(2), uint64_t(123456789), ~uint64_t(0)}) {
-    for (size_t i = 0; i < 4; ++i) {
-      for (size_t j = i + 1; j < 4; ++j) {
+    for (size_t i = 0; i < std::size(streams); ++i) {
+      for (size_t j = i + 1; j < std::size(streams); ++j) {
         EXPECT_FALSE(same_key(stream_key(seed, streams[i]), stream_key(seed, streams[j])))
             << "seed " << seed << " streams " << i << ", " << j;
       }

@@ -167,7 +167,10 @@ void fields(V& v, NetworkSpec& c, TopologyConfig& topology) {
             "true only when synapse and neuron are the same cell kind (here " +
                 std::string(to_string(c.synapse_kind)) + " and " + to_string(c.neuron_kind) + ")");
   v.field("ticks_per_step", c.ticks_per_step, "network ticks per environment step", at_least(1));
-  v.field("output_noise", c.output_noise, "std of the N(0,1) noise added to neuron outputs", at_least(0));
+  v.field("output_noise", c.output_noise, "std of the N(0,1) noise added to cell outputs before the clamp",
+          at_least(0));
+  v.choice("output_noise_on", c.output_noise_on, {NoiseCells::neurons, NoiseCells::all},
+           "cells whose outputs get the noise: the neurons, or all (synapses too, as in the published code)");
   v.field("spiking", c.spiking, "neuron outputs in spike mode");
   v.section("topology", "who feeds whom", [&](auto& s) { fields(s, topology); });
 }

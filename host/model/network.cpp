@@ -65,6 +65,14 @@ std::string input_wiring(const Topology& t) {
   return text + ")";
 }
 
+const char* to_string(NoiseCells cells) {
+  switch (cells) {
+    case NoiseCells::neurons: return "neurons";
+    case NoiseCells::all: return "all";
+  }
+  return "?";
+}
+
 CellSpec NetworkSpec::synapse_cell() const {
   return CellSpec{synapse_kind, 2 * channels, memory, channels, false};
 }
@@ -104,16 +112,17 @@ void init_network_params(const NetworkSpec& spec, uint64_t seed, float* theta) {
   if (!spec.shared) init_cell_params(spec.neuron_cell(), seed, 1, theta + spec.neuron_offset());
 }
 
-void fill_neuron_noise(const NetworkSpec& spec, uint64_t seed, uint32_t member, uint32_t lifetime,
+void fill_output_noise(const NetworkSpec& spec, CellRole role, uint64_t seed, uint32_t member, uint32_t lifetime,
                        uint32_t generation, uint32_t tick, float* out) {
-  const PhiloxKey key = stream_key(seed, Stream::output_noise);
-  const int N = spec.topology.neurons, C = spec.channels;
-  for (int n = 0; n < N; ++n) {
+  const PhiloxKey key = output_noise_key(seed, role);
+  const int cells = spec.cells(role), C = spec.channels;
+  const float scale = spec.noise_std(role);
+  for (int cell = 0; cell < cells; ++cell) {
     for (int q = 0; q * 4 < C; ++q) {
       float draws[4];
-      neuron_noise4(key, member, lifetime, generation, tick, N, C, n, q, draws);
+      cell_noise4(key, member, lifetime, generation, tick, cells, C, cell, q, draws);
       for (int lane = 0; lane < 4 && q * 4 + lane < C; ++lane) {
-        out[size_t(n) * C + q * 4 + lane] = spec.output_noise * draws[lane];
+        out[size_t(cell) * C + q * 4 + lane] = scale * draws[lane];
       }
     }
   }

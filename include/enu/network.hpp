@@ -36,6 +36,15 @@ Topology random_topology(int inputs, int neurons, int outputs, int fan_in, uint6
 /// that feed the same neurons are interchangeable: the wiring is what tells them apart.
 std::string input_wiring(const Topology& t);
 
+/// The cells whose outputs get the output noise: the neurons only, or every cell
+/// of the network, synapses too (as the published code has it).
+enum class NoiseCells { neurons, all };
+const char* to_string(NoiseCells cells);
+
+/// A network's two populations of cells; each draws its output noise from a
+/// stream of its own.
+enum class CellRole { synapse, neuron };
+
 struct NetworkSpec {
   Topology topology;
   int channels = 16;             // C: channels of every signal between cells
@@ -44,7 +53,8 @@ struct NetworkSpec {
   CellKind neuron_kind = CellKind::enu;
   bool shared = false;           // SHARED ablation: one theta for synapses and neurons
   int ticks_per_step = 1;        // network ticks per environment step
-  float output_noise = 0.01f;    // std of the N(0,1) noise added to neuron outputs
+  float output_noise = 0.01f;    // std of the N(0,1) noise added to cell outputs before the clamp
+  NoiseCells output_noise_on = NoiseCells::neurons;  // which cells get it
   bool spiking = false;          // neuron outputs in spike mode
 
   /// Synapse cell: input [pre output ; post feedback] (2C), output C.
@@ -55,21 +65,35 @@ struct NetworkSpec {
   size_t synapse_offset() const { return 0; }
   size_t neuron_offset() const;
   size_t param_count() const;
+  /// The synapses (S) or the neurons (N).
+  int cells(CellRole role) const { return role == CellRole::synapse ? topology.synapses() : topology.neurons; }
+  /// std of the output noise of the synapses or of the neurons; 0 where they draw none.
+  float noise_std(CellRole role) const {
+    return role == CellRole::neuron || output_noise_on == NoiseCells::all ? output_noise : 0.0f;
+  }
 };
 
 void validate(const NetworkSpec& spec, const std::string& where);
 
-/// Four N(0,1) draws for neuron n, channels 4q .. 4q+3, at one tick of one
-/// lifetime of one member: the output-noise stream, identical on every backend.
-ENU_HD void neuron_noise4(PhiloxKey key, uint32_t member, uint32_t lifetime, uint32_t generation, uint32_t tick,
-                          int neurons, int channels, int n, int q, float out[4]) {
-  const uint32_t blocks_per_neuron = uint32_t(channels + 3) / 4;
-  const uint32_t index = (tick * uint32_t(neurons) + uint32_t(n)) * blocks_per_neuron + uint32_t(q);
+/// The output-noise stream of the synapses or of the neurons. The streams are
+/// independent: noise on the synapses leaves every neuron draw as it was.
+ENU_HD PhiloxKey output_noise_key(uint64_t seed, CellRole role) {
+  return stream_key(seed, role == CellRole::synapse ? Stream::synapse_noise : Stream::output_noise);
+}
+
+/// Four N(0,1) draws for `cell` of the `cells` synapses or neurons whose stream
+/// is `key` (output_noise_key), channels 4q .. 4q+3, at one tick of one lifetime
+/// of one member: the output noise, identical on every backend.
+ENU_HD void cell_noise4(PhiloxKey key, uint32_t member, uint32_t lifetime, uint32_t generation, uint32_t tick,
+                        int cells, int channels, int cell, int q, float out[4]) {
+  const uint32_t blocks_per_cell = uint32_t(channels + 3) / 4;
+  const uint32_t index = (tick * uint32_t(cells) + uint32_t(cell)) * blocks_per_cell + uint32_t(q);
   normals4(PhiloxCounter{{index, member, lifetime, generation}}, key, out);
 }
 
-/// output_noise * N(0,1) for every neuron and channel at one tick: out [N x C].
-void fill_neuron_noise(const NetworkSpec& spec, uint64_t seed, uint32_t member, uint32_t lifetime,
+/// noise_std(role) * N(0,1) for every synapse (or neuron) and channel at one
+/// tick: out [S x C] (or [N x C]).
+void fill_output_noise(const NetworkSpec& spec, CellRole role, uint64_t seed, uint32_t member, uint32_t lifetime,
                        uint32_t generation, uint32_t tick, float* out);
 void init_network_params(const NetworkSpec& spec, uint64_t seed, float* theta);
 /// FLOPs of one tick (all synapses and neurons), as in DESIGN.md section 5.

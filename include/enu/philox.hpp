@@ -36,10 +36,11 @@ ENU_HD PhiloxCounter philox4x32_10(PhiloxCounter ctr, PhiloxKey key) {
 /// Independent purposes draw from independent keys, so adding a draw to one
 /// stream never shifts the numbers of another.
 enum class Stream : uint32_t {
-  es_noise = 1,      // counter {index/4, pair, generation, 0}
-  init = 2,          // counter {index/4, block, 0, 0}
-  environment = 3,   // counter {draw, lifetime, generation, 0}
-  output_noise = 4,  // counter {(tick*N + neuron)*ceil(C/4) + c/4, member, lifetime, generation}
+  es_noise = 1,       // counter {index/4, pair, generation, 0}
+  init = 2,           // counter {index/4, block, 0, 0}
+  environment = 3,    // counter {draw, lifetime, generation, 0}
+  output_noise = 4,   // neurons: counter {(tick*N + neuron)*ceil(C/4) + c/4, member, lifetime, generation}
+  synapse_noise = 5,  // synapses: counter {(tick*S + synapse)*ceil(C/4) + c/4, member, lifetime, generation}
 };
 
 /// SplitMix64 finaliser: spreads (seed, stream) over the 64-bit key space.

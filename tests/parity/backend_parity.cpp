@@ -188,11 +188,23 @@ std::vector<NetCase> runner_network_cases() {
   lstm.shared = false;
   lstm.synapse_kind = lstm.neuron_kind = CellKind::lstm;
   cases.push_back({"lstm", lstm, 100});
+
+  // Output noise on every cell: the synapse stream must line up too, also
+  // where C = 5 leaves a Philox block partly unused.
+  NetworkSpec all_cells = published;
+  all_cells.output_noise_on = NoiseCells::all;
+  cases.push_back({"published-like, noise on all cells", all_cells, 40});
+  NetworkSpec random_all;
+  random_all.topology = random_topology(3, 4, 2, 3, 11);
+  random_all.channels = 5;
+  random_all.memory = 7;
+  random_all.output_noise_on = NoiseCells::all;
+  cases.push_back({"random fan-in C = 5, noise on all cells", random_all, 100});
   return cases;
 }
 
 // Networks of every shape above, ticks_per_step 1 and 2, output noise 0.01 (the
-// shared noise stream must line up tick by tick), 5 lifetimes; the
+// shared noise streams must line up tick by tick), 5 lifetimes; the
 // published-like net also on its published init. Observations have 3
 // channels, zero-padded to C.
 TEST_P(BackendParity, Networks) {
@@ -316,17 +328,27 @@ TEST_P(BackendParity, SingleUnitTaskFitness) {
 // Maze lifetimes diverge once an argmax near a tie falls the other way, so
 // nearly every (member, lifetime) must agree and the means match; on every
 // network path, the layered one in chunks of 3 members (3 + 3 + 2): chunk
-// boundaries must not show.
+// boundaries must not show. enu's first maze with output noise on the neurons,
+// the published maze with noise on every cell (the authors' code).
 TEST_P(BackendParity, MazeTaskFitness) {
-  for (const char* name : {"tmaze", "double_tmaze"})
-  for (const MazeConfig& maze_config : {MazeConfig{}, testing_support::published_maze()}) {
+  struct Case {
+    const char* name;
+    MazeConfig maze;
+    NoiseCells noise_on;
+  };
+  const MazeConfig first = MazeConfig{}, published = testing_support::published_maze();
+  for (const Case& m : {Case{"tmaze", first, NoiseCells::neurons}, Case{"double_tmaze", first, NoiseCells::neurons},
+                        Case{"tmaze", published, NoiseCells::all}, Case{"double_tmaze", published, NoiseCells::all}}) {
+    const char* name = m.name;
+    const NoiseCells noise_on = m.noise_on;
     EvaluatorRequest request;
     request.task.name = name;
-    request.task.maze = maze_config;
+    request.task.maze = m.maze;
     request.task.maze.steps = 150;
     request.model.kind = ModelSpec::Kind::network;
     request.model.network = network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
     request.model.network.output_noise = 0.01f;
+    request.model.network.output_noise_on = noise_on;
     request.lifetimes_per_item = 4;
     request.cuda.members_per_chunk = 3;
     const std::vector<float> centre = random_theta(request.model, 4);
@@ -336,7 +358,8 @@ TEST_P(BackendParity, MazeTaskFitness) {
     const std::vector<float> reference = fitness_on(find_backend(BackendKind::reference), request, pop, lifetimes);
     for (CudaPath path : backend().network_paths()) {
       request.cuda.path = path;
-      const std::string what = std::string(name) + ", rules " + to_string(maze_config.rules) + ", " + to_string(path);
+      const std::string what = std::string(name) + ", rules " + to_string(m.maze.rules) + ", noise on " +
+                               to_string(noise_on) + ", " + to_string(path);
       const Comparison c =
           compare(fitness_on(backend(), request, pop, lifetimes), reference, 1e-5, 0.0, {{"member", 8}, {"lifetime", 4}});
       EXPECT_LE(c.bad, 2) << what << ":" << c.first;

@@ -52,7 +52,8 @@ class FastNetworkRunner final : public ModelRunner {
         synapses_(spec.synapse_cell(), capacity * spec.topology.synapses()),
         neurons_(spec.neuron_cell(), capacity * spec.topology.neurons),
         sensory_(size_t(capacity) * spec.topology.inputs * spec.channels),
-        noise_(size_t(capacity) * spec.topology.neurons * spec.channels) {
+        synapse_noise_(size_t(capacity) * spec.topology.synapses() * spec.channels),
+        neuron_noise_(size_t(capacity) * spec.topology.neurons * spec.channels) {
     synapses_.time_stages(&clock_, Stage::synapse_gemm, Stage::synapse_gates);
     neurons_.time_stages(&clock_, Stage::neuron_gemm, Stage::neuron_gates);
   }
@@ -89,8 +90,9 @@ class FastNetworkRunner final : public ModelRunner {
         }
       }
       clock_.lap(Stage::inputs);
-      // 2. every synapse of every lifetime in one batch.
-      synapses_.step(nullptr);
+      // 2. every synapse of every lifetime in one batch, with the output noise
+      //    every backend draws (as the neurons in 4.).
+      synapses_.step(fill_noise(CellRole::synapse, synapse_noise_));
       // 3. segmented mean straight into the neurons' inputs.
       const float inv_k = 1.0f / float(K);
       for (int row = 0; row < count_ * N; ++row) {
@@ -103,8 +105,8 @@ class FastNetworkRunner final : public ModelRunner {
         for (int c = 0; c < C; ++c) a[c] *= inv_k;
       }
       clock_.lap(Stage::segmented_mean);
-      // 4. neurons, with the output-noise stream shared with every backend.
-      neurons_.step(fill_noise() ? noise_.data() : nullptr);
+      // 4. neurons.
+      neurons_.step(fill_noise(CellRole::neuron, neuron_noise_));
     }
     for (int i = 0; i < count_; ++i) {
       for (int k = 0; k < t.outputs; ++k) outputs[size_t(i) * t.outputs + k] = neurons_.output(i * N + N - t.outputs + k)[0];
@@ -117,21 +119,23 @@ class FastNetworkRunner final : public ModelRunner {
  private:
   bool times_stages() const override { return true; }
 
-  // Its time is charged to the neuron gates (the neuron step's first lap).
-  bool fill_noise() {
-    if (spec_.output_noise == 0.0f) return false;
-    const size_t stride = size_t(spec_.topology.neurons) * spec_.channels;
+  // The output noise of the synapses or the neurons at this tick, lifetime by
+  // lifetime into `buffer`; null where they draw none. Its time is charged to
+  // their gates (the cell step's first lap).
+  const float* fill_noise(CellRole role, std::vector<float>& buffer) {
+    if (spec_.noise_std(role) == 0.0f) return nullptr;
+    const size_t stride = size_t(spec_.cells(role)) * spec_.channels;
     for (int i = 0; i < count_; ++i) {
-      fill_neuron_noise(spec_, set_.seed, member_, uint32_t(first_ + i), uint32_t(set_.generation), uint32_t(tick_),
-                        &noise_[size_t(i) * stride]);
+      fill_output_noise(spec_, role, set_.seed, member_, uint32_t(first_ + i), uint32_t(set_.generation),
+                        uint32_t(tick_), &buffer[size_t(i) * stride]);
     }
-    return true;
+    return buffer.data();
   }
 
   NetworkSpec spec_;
   ObservationShape shape_;
   fast::BatchedCell synapses_, neurons_;
-  std::vector<float> sensory_, noise_;
+  std::vector<float> sensory_, synapse_noise_, neuron_noise_;
   uint32_t member_ = 0;
   LifetimeSet set_;
   int first_ = 0, count_ = 0, tick_ = 0;

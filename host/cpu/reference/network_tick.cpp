@@ -5,8 +5,8 @@
 
 namespace enu::reference {
 
-void network_tick(const NetworkSpec& spec, const float* theta, const float* sensory, const float* neuron_noise,
-                  float* synapse_state, float* neuron_state) {
+void network_tick(const NetworkSpec& spec, const float* theta, const float* sensory, const float* synapse_noise,
+                  const float* neuron_noise, float* synapse_state, float* neuron_state) {
   const Topology& t = spec.topology;
   const int C = spec.channels, K = t.fan_in;
   const CellSpec syn = spec.synapse_cell(), neu = spec.neuron_cell();
@@ -29,7 +29,8 @@ void network_tick(const NetworkSpec& spec, const float* theta, const float* sens
   }
   // 2. synapse cells.
   for (int j = 0; j < t.synapses(); ++j) {
-    cell_step(syn, theta_syn, &syn_input[size_t(j) * 2 * C], nullptr, synapse_state + size_t(j) * syn_l.state_size);
+    cell_step(syn, theta_syn, &syn_input[size_t(j) * 2 * C], synapse_noise ? synapse_noise + size_t(j) * C : nullptr,
+              synapse_state + size_t(j) * syn_l.state_size);
   }
   // 3. segmented mean over each neuron's K synapses; 4. neuron cells.
   std::vector<float> neuron_input(size_t(neu.inputs), 0.0f);

@@ -14,8 +14,9 @@ void cell_step(const CellSpec& spec, const float* theta, const float* x, const f
 
 /// One tick of a network of cells (DESIGN.md 2.2) for one lifetime.
 /// sensory: [inputs x C]; synapse_state: [S x syn state]; neuron_state: [N x neu state];
-/// neuron_noise: [N x C] or null. Scratch space is allocated here: this is the oracle.
-void network_tick(const NetworkSpec& spec, const float* theta, const float* sensory, const float* neuron_noise,
-                  float* synapse_state, float* neuron_state);
+/// synapse_noise: [S x C] or null; neuron_noise: [N x C] or null. Scratch space
+/// is allocated here: this is the oracle.
+void network_tick(const NetworkSpec& spec, const float* theta, const float* sensory, const float* synapse_noise,
+                  const float* neuron_noise, float* synapse_state, float* neuron_state);
 
 }  // namespace enu::reference

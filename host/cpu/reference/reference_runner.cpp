@@ -22,7 +22,8 @@ class ReferenceRunner final : public ModelRunner {
       syn_state_size_ = size_t(net.topology.synapses()) * cell_layout(net.synapse_cell()).state_size;
       neu_state_size_ = size_t(net.topology.neurons) * cell_layout(net.neuron_cell()).state_size;
       state_.resize(size_t(capacity) * (syn_state_size_ + neu_state_size_));
-      noise_.resize(size_t(net.topology.neurons) * net.channels);
+      synapse_noise_.resize(size_t(net.topology.synapses()) * net.channels);
+      neuron_noise_.resize(size_t(net.topology.neurons) * net.channels);
     }
   }
 
@@ -104,18 +105,24 @@ class ReferenceRunner final : public ModelRunner {
     float* neu_state = syn_state + syn_state_size_;
     const CellLayout neu_l = cell_layout(net.neuron_cell());
     for (int tick = 0; tick < net.ticks_per_step; ++tick) {
-      const float* noise = nullptr;
-      if (net.output_noise != 0.0f) {
-        fill_neuron_noise(net, set_.seed, member_, uint32_t(first_ + i), uint32_t(set_.generation),
-                          uint32_t(tick_ + tick), noise_.data());
-        noise = noise_.data();
-      }
-      reference::network_tick(net, theta_, input_.data(), noise, syn_state, neu_state);
+      const uint32_t lifetime = uint32_t(first_ + i), global_tick = uint32_t(tick_ + tick);
+      reference::network_tick(net, theta_, input_.data(),
+                              noise(CellRole::synapse, lifetime, global_tick, synapse_noise_),
+                              noise(CellRole::neuron, lifetime, global_tick, neuron_noise_), syn_state, neu_state);
     }
     // Read-out: channel 0 of the last `outputs` neurons.
     for (int k = 0; k < t.outputs; ++k) {
       outputs[k] = neu_state[size_t(t.neurons - t.outputs + k) * neu_l.state_size + neu_l.o];
     }
+  }
+
+  /// The output noise of the synapses or the neurons at one tick of one
+  /// lifetime, drawn into `buffer`; null where they draw none.
+  const float* noise(CellRole role, uint32_t lifetime, uint32_t tick, std::vector<float>& buffer) {
+    if (model_.network.noise_std(role) == 0.0f) return nullptr;
+    fill_output_noise(model_.network, role, set_.seed, member_, lifetime, uint32_t(set_.generation), tick,
+                      buffer.data());
+    return buffer.data();
   }
 
   ModelSpec model_;
@@ -126,7 +133,7 @@ class ReferenceRunner final : public ModelRunner {
   LifetimeSet set_;
   int first_ = 0, count_ = 0, tick_ = 0;
   size_t syn_state_size_ = 0, neu_state_size_ = 0;
-  std::vector<float> state_, input_, noise_;
+  std::vector<float> state_, input_, synapse_noise_, neuron_noise_;
 };
 
 }  // namespace

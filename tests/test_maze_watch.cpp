@@ -90,6 +90,36 @@ TEST(MazeWatch, RenderKnownTmazeState) {
   EXPECT_EQ(render_maze(lt), expected);
 }
 
+// The published maze by hand: poison first (the first item, counted as food),
+// then food, then the second poison, which empties the energy for good; the
+// moves are named by direction.
+TEST(MazeWatch, RenderPublishedMazeSecondPoison) {
+  MazeConfig config = testing_support::published_maze();
+  config.permute_inputs = false;
+  MazeLifetime lt;
+  lt.start({config, false}, 1, 0, 0);
+  place(lt, 0, 1);
+  const auto trial = [&](int arm) {
+    for (int a : {int(kForward), int(kForward), int(kForward), arm, arm}) act(lt, a);
+  };
+  trial(kTurnRight);  // south: the poison, the lifetime's first item
+  EXPECT_NE(render_maze(lt).find("ate poison at end 1 (the first item: counted as food)"), std::string::npos)
+      << render_maze(lt);
+  trial(kTurnLeft);   // north: food
+  trial(kTurnRight);  // the second poison
+  const std::string expected =
+      "# # # # # # #\n"
+      "# # # # # F #\n"
+      "# # # # # . #\n"
+      "# # > . . . #\n"
+      "# # # # # . #\n"
+      "# # # # # P #\n"
+      "# # # # # # #\n"
+      "energy 0.00 (poisoned)  reward -1  action south  (food 1, poison 2, swaps 0)\n"
+      "events: ate poison at end 1\n";
+  EXPECT_EQ(render_maze(lt), expected);
+}
+
 TEST(MazeWatch, RenderDoubleMazeDeathByPoison) {
   MazeConfig config;
   config.permute_inputs = false;

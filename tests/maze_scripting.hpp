@@ -1,6 +1,9 @@
 #pragma once
 // Test support: drive a maze lifetime by hand, one scripted action at a time.
 
+#include <string>
+#include <vector>
+
 #include "enu/config.hpp"
 #include "enu/maze_tasks.hpp"
 
@@ -34,6 +37,22 @@ inline void place(MazeLifetime& lt, int food, int poison) {
   lt.poison_end = poison;
   lt.item[food] = maze::kFood;
   lt.item[poison] = maze::kPoison;
+}
+
+/// The grid as rows of '#' (wall), '.' (open), digits (ends), 'S' (start).
+inline std::vector<std::string> render(const MazeGeometry& g) {
+  std::vector<std::string> rows;
+  for (int r = 0; r < g.rows; ++r) {
+    std::string line;
+    for (int c = 0; c < g.cols; ++c) {
+      char ch = g.open(r, c) ? '.' : '#';
+      if (g.end_at(r, c) >= 0) ch = char('0' + g.end_at(r, c));
+      if (r == g.start_row && c == g.start_col) ch = 'S';
+      line += ch;
+    }
+    rows.push_back(line);
+  }
+  return rows;
 }
 
 }  // namespace enu::testing_support

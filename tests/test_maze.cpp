@@ -23,6 +23,7 @@ namespace {
 using namespace maze;  // the maze vocabulary: kForward, kFood, kNorth, ...
 using testing_support::act;
 using testing_support::place;
+using testing_support::render;
 
 /// A fixed-order config (no permutation), so scripted tests can read inputs directly.
 MazeConfig plain_config() {
@@ -60,21 +61,6 @@ void go_to(MazeLifetime& lt, int e) {
   ASSERT_EQ(lt.end_reached, e);
 }
 
-/// The maze as rows of '#' (wall), '.' (open), digits (ends), 'S' (start).
-std::vector<std::string> render(const MazeGeometry& g) {
-  std::vector<std::string> rows;
-  for (int r = 0; r < g.rows; ++r) {
-    std::string line;
-    for (int c = 0; c < g.cols; ++c) {
-      char ch = g.open(r, c) ? '.' : '#';
-      if (g.end_at(r, c) >= 0) ch = char('0' + g.end_at(r, c));
-      if (r == g.start_row && c == g.start_col) ch = 'S';
-      line += ch;
-    }
-    rows.push_back(line);
-  }
-  return rows;
-}
 
 // ---- layouts ---------------------------------------------------------------------
 

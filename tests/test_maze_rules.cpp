@@ -19,6 +19,7 @@ namespace {
 using namespace maze;  // kForward (east here), kTurnLeft (north), kTurnRight (south), kFood, ...
 using testing_support::act;
 using testing_support::place;
+using testing_support::render;
 
 // The absolute actions of the east_corridor layout by their directions.
 constexpr int kEastMove = kForward, kNorthMove = kTurnLeft, kSouthMove = kTurnRight;
@@ -36,20 +37,6 @@ MazeLifetime started(const MazeConfig& config, bool double_maze = false, int lif
   return lt;
 }
 
-std::vector<std::string> render(const MazeGeometry& g) {
-  std::vector<std::string> rows;
-  for (int r = 0; r < g.rows; ++r) {
-    std::string line;
-    for (int c = 0; c < g.cols; ++c) {
-      char ch = g.open(r, c) ? '.' : '#';
-      if (g.end_at(r, c) >= 0) ch = char('0' + g.end_at(r, c));
-      if (r == g.start_row && c == g.start_col) ch = 'S';
-      line += ch;
-    }
-    rows.push_back(line);
-  }
-  return rows;
-}
 
 /// The 5-move trial to end 0 (north) or 1 (south) of the tmaze.
 void trial(MazeLifetime& lt, int end) {

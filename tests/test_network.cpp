@@ -219,15 +219,21 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
   EXPECT_GT(graded_total, actions_total / 2);
 }
 
-// The noise path is live: the same network with output noise 0.01 reads out
-// differently from the noiseless one (so the test above really compares noise),
-// and two members (different noise streams) differ too.
-TEST(NetworkStep, OutputNoiseChangesTheRollout) {
+/// 3 inputs, 4 neurons (2 read out), random fan-in 3, C = 4, M = 3.
+ModelSpec small_random_network() {
   ModelSpec model;
   model.kind = ModelSpec::Kind::network;
   model.network.topology = random_topology(3, 4, 2, 3, 42);
   model.network.channels = 4;
   model.network.memory = 3;
+  return model;
+}
+
+// The noise path is live: the same network with output noise 0.01 reads out
+// differently from the noiseless one (so the test above really compares noise),
+// and two members (different noise streams) differ too.
+TEST(NetworkStep, OutputNoiseChangesTheRollout) {
+  const ModelSpec model = small_random_network();
   std::mt19937 rng(5);
   std::vector<float> theta = random_weights(model, rng);
   auto rollout = [&](float noise, uint32_t member) {
@@ -556,11 +562,7 @@ TEST(NetworkNoise, AllCellsAddsTheSynapseStreamBeforeTheClamp) {
 // noise, and noise on all cells moves them: the runner draws synapse noise
 // exactly when output_noise_on is all.
 TEST(NetworkNoise, RunnerDrawsSynapseNoiseOnlyForAll) {
-  ModelSpec model;
-  model.kind = ModelSpec::Kind::network;
-  model.network.topology = random_topology(3, 4, 2, 3, 42);
-  model.network.channels = 4;
-  model.network.memory = 3;
+  const ModelSpec model = small_random_network();
   std::mt19937 rng(5);
   std::vector<float> theta = random_weights(model, rng);
   lift_readout_bias(model.network, theta, rng);

@@ -449,6 +449,9 @@ TEST(PublishedAdaptation, TurningAwayAtSightAdaptsEatingThePoisonFails) {
 /// and turns away from anything else to the other arm.
 class SightLearner {
  public:
+  /// turns_away false: win-stay lose-shift, the same agent that never turns at the
+  /// sight of what it knows is not food (it eats it and switches sides).
+  explicit SightLearner(bool turns_away = true) : turns_away_(turns_away) {}
   void start() { side_ = 0, food_input_ = poison_input_ = -1, step_ = 0, eaten_side_ = 0; }
   int act(const float* observation) {
     const int sign = reward_sign(observation);
@@ -462,8 +465,8 @@ class SightLearner {
     if (step_ == 3) return ++step_, toward(side_);
     // Facing an end: eat unless it is known not to be food.
     const bool not_food = last_lit_ == poison_input_ || (food_input_ >= 0 && last_lit_ != food_input_);
-    if (step_ == 4 && not_food) {
-      side_ = 1 - side_;
+    if (step_ == 4 && not_food && turns_away_) {
+      side_ = eaten_side_ = 1 - side_;
       step_ = 5;  // back to the junction, then two moves on into the other arm
     }
     if (step_ >= 5 && step_ < 8) return ++step_, toward(side_);
@@ -472,6 +475,7 @@ class SightLearner {
   }
 
  private:
+  bool turns_away_;
   int side_ = 0, eaten_side_ = 0, food_input_ = -1, poison_input_ = -1, last_lit_ = -1, step_ = 0;
 };
 
@@ -495,6 +499,25 @@ TEST(PublishedAdaptation, SightLearnerScoresOneFixedPoliciesCannotTurnBack) {
   EXPECT_TRUE(fixed.complete);
   EXPECT_GT(fixed.best_score.swaps, 0);
   EXPECT_EQ(fixed.best_score.adapted, 0) << policy_string(fixed.best);
+}
+
+// What learning is worth to fitness, the signal evolution has to climb from
+// win-stay lose-shift (docs/maze.md quotes the figures). Both agents take the
+// same first item, and the learner reaches each food count no later, so it meets
+// the same swaps no later and eats at least as much food: it leads by at least
+// the poisons it does not eat (-1 each), plus the steps of the detours it does
+// not make and the alive bonus the second poison ends.
+TEST(PublishedAdaptation, TurningAwayAtSightOutscoresWinStayLoseShift) {
+  MazeConfig config = published_maze();
+  config.steps = 200;  // tmaze_small's lifetimes
+  const LifetimeSet set = held_out_lifetimes(3, 256);
+  SightLearner learner, win_stay(false);
+  const AdaptationScore learned = score(learner, config, set), stayed = score(win_stay, config, set);
+  EXPECT_DOUBLE_EQ(learned.score(), 1.0);
+  EXPECT_DOUBLE_EQ(stayed.score(), 0.0);
+  EXPECT_GE(learned.food, stayed.food);
+  EXPECT_GT(stayed.poison, learned.poison + set.count);  // more than one poison a lifetime more
+  EXPECT_GE(learned.mean_fitness() - stayed.mean_fitness(), double(stayed.poison - learned.poison) / set.count);
 }
 
 // The bound by hand: for each wall input the larger of its two orders' scored

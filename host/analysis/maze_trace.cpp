@@ -70,9 +70,9 @@ std::string render_maze(const MazeLifetime& lifetime) {
   auto add = [&](const std::string& event) { events += (events.empty() ? "" : ", ") + event; };
   if (lifetime.ate_food) add("ate food at end " + std::to_string(lifetime.end_reached));
   if (lifetime.ate_poison) {
-    const bool first_item = lifetime.settings.config.rules == MazeRules::published;
+    const bool published = lifetime.settings.config.rules == MazeRules::published;
     add("ate poison at end " + std::to_string(lifetime.end_reached) +
-        (!lifetime.forgiven ? "" : first_item ? " (the first item: counted as food)" : " (forgiven)"));
+        (!lifetime.forgiven ? "" : published ? " (the first item: counted as food)" : " (forgiven)"));
   }
   if (!lifetime.ate_food && !lifetime.ate_poison && lifetime.end_reached >= 0) {
     add("empty end " + std::to_string(lifetime.end_reached));

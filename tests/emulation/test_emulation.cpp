@@ -3,12 +3,15 @@
 // barrier, a shared index one past the end, blocks racing on global memory);
 // correct kernels are clean and give the same bits under every schedule; the
 // launch limits fail with the CUDA runtime's error codes; streams run their
-// work only when synchronised; and each emulated library call agrees with a
-// naive implementation of its documented definition. Built only in the
-// ENU_CUDA_EMULATION build; its kernels are compiled like cuda/'s, with the race
-// detector's hooks.
+// work only when synchronised; each emulated library call agrees with a naive
+// implementation of its documented definition; and nvcuda::wmma computes its
+// definition, refuses what the GPU refuses, and breaks code that assumes its
+// unspecified element layout. Built only in the ENU_CUDA_EMULATION build; its
+// kernels are compiled like cuda/'s, with the race detector's hooks.
 #include <cublas_v2.h>
 #include <gtest/gtest.h>
+
+#include <mma.h>
 
 #include <cub/block/block_reduce.cuh>
 #include <cub/device/device_radix_sort.cuh>
@@ -23,6 +26,8 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernel_syntax.cuh"
@@ -634,6 +639,355 @@ TEST_F(Emulation, BlockReduceSumsIntoThreadZeroOnly) {
   EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
   EXPECT_NE(outcome.report.find("cub::BlockReduce<T, 256> used in a block of 128 x 1 x 1 threads"), std::string::npos)
       << outcome.report;
+}
+
+// ---- nvcuda::wmma against its definition --------------------------------------------------------
+
+namespace wmma = nvcuda::wmma;
+
+/// What the tensor cores read of an unconverted float: its top 19 bits.
+float tf32_truncated(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits &= 0xFFFFE000u;
+  std::memcpy(&x, &bits, sizeof bits);
+  return x;
+}
+
+/// Element (r, c) of a matrix at `base` with leading dimension ld.
+float at(const std::vector<float>& m, size_t base, unsigned ld, bool row_major, unsigned r, unsigned c) {
+  return m[base + (row_major ? size_t(r) * ld + c : size_t(c) * ld + r)];
+}
+
+/// The operands of D = A B + C for several 16 x 16 tiles: A is 16 x (8 k_tiles),
+/// B (8 k_tiles) x 16; warp w of the grid works on the tiles that start
+/// w * tile_floats after each pointer.
+struct TileProblem {
+  const float *a, *b, *c;
+  float* d;
+  unsigned lda, ldb, ldc, ldd, k_tiles;
+  wmma::layout_t c_layout, d_layout;
+  size_t tile_floats;
+};
+
+template <class LayoutA, class LayoutB>
+struct Layouts {
+  using A = LayoutA;
+  using B = LayoutB;
+};
+
+template <class L>
+__global__ void tiles_multiply_add(TileProblem p) {
+  constexpr bool a_rows = std::is_same_v<typename L::A, wmma::row_major>;
+  constexpr bool b_rows = std::is_same_v<typename L::B, wmma::row_major>;
+  const size_t tile = (blockIdx.x * blockDim.x + threadIdx.x) / 32 * p.tile_floats;
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, typename L::A> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, typename L::B> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::load_matrix_sync(acc, p.c + tile, p.ldc, p.c_layout);
+  for (unsigned kt = 0; kt < p.k_tiles; ++kt) {
+    // The k-th 8 columns of A and 8 rows of B.
+    wmma::load_matrix_sync(a, p.a + tile + kt * 8 * (a_rows ? 1 : p.lda), p.lda);
+    wmma::load_matrix_sync(b, p.b + tile + kt * 8 * (b_rows ? p.ldb : 1), p.ldb);
+    wmma::mma_sync(acc, a, b, acc);
+  }
+  wmma::store_matrix_sync(p.d + tile, acc, p.ldd, p.d_layout);
+}
+
+/// Runs tiles_multiply_add<L> on random tiles (each matrix's leading dimension
+/// 4 floats wider than its rows or columns) and checks every element of D
+/// against the triple loop on the TF32-truncated operands. Products of two TF32
+/// values are exact in FP32 and the 8 k_tiles additions each round once, so
+/// |D - exact| <= (8 k_tiles + 1) 2^-24 (|C| + sum |A B|) (the +1: slack for
+/// the double reference). Returns D, padding included (still NaN: never written).
+template <class L>
+std::vector<float> check_tiles(unsigned tiles, unsigned warps_per_block, unsigned k_tiles, wmma::layout_t c_layout,
+                               wmma::layout_t d_layout) {
+  constexpr bool a_rows = std::is_same_v<typename L::A, wmma::row_major>;
+  constexpr bool b_rows = std::is_same_v<typename L::B, wmma::row_major>;
+  const bool c_rows = c_layout == wmma::mem_row_major, d_rows = d_layout == wmma::mem_row_major;
+  const unsigned k = 8 * k_tiles;
+  const unsigned lda = (a_rows ? k : 16) + 4, ldb = 16 + 4, ldc = 16 + 4, ldd = 16 + 4;
+  const size_t tile_floats = size_t(std::max(lda, ldb)) * std::max(k, 16u);  // a multiple of 8: 32-byte aligned
+  const size_t floats = tile_floats * tiles;
+  const std::vector<float> A = random_vector(floats, 11), B = random_vector(floats, 12), C = random_vector(floats, 13);
+  float *dA = device_copy(A), *dB = device_copy(B), *dC = device_copy(C), *dD = nullptr;
+  EXPECT_EQ(cudaMalloc(&dD, floats * sizeof(float)), cudaSuccess);
+  const TileProblem problem{dA, dB, dC, dD, lda, ldb, ldc, ldd, k_tiles, c_layout, d_layout, tile_floats};
+  ENU_LAUNCH(tiles_multiply_add<L>, tiles / warps_per_block, 32 * warps_per_block, 0, 0)(problem);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaSuccess) << outcome.report;
+  const std::vector<float> D = host_copy(dD, floats);
+  for (unsigned t = 0; t < tiles; ++t) {
+    const size_t base = t * tile_floats;
+    for (unsigned r = 0; r < 16; ++r) {
+      for (unsigned c = 0; c < 16; ++c) {
+        double exact = at(C, base, ldc, c_rows, r, c), magnitude = std::fabs(exact);
+        for (unsigned p = 0; p < k; ++p) {
+          const double product = double(tf32_truncated(at(A, base, lda, a_rows, r, p))) *
+                                 tf32_truncated(at(B, base, ldb, b_rows, p, c));
+          exact += product;
+          magnitude += std::fabs(product);
+        }
+        const double bound = (8 * k_tiles + 1) * std::ldexp(magnitude, -24);
+        EXPECT_NEAR(at(D, base, ldd, d_rows, r, c), exact, bound) << "tile " << t << " (" << r << ", " << c << ")";
+      }
+    }
+  }
+  for (size_t i = 0; i < floats; ++i) {
+    const size_t within = i % tile_floats;
+    const unsigned major = unsigned(within / ldd), minor = unsigned(within % ldd);
+    if (major >= 16 || minor >= 16) EXPECT_TRUE(std::isnan(D[i])) << "padding of D written at " << i;
+  }
+  cudaFree(dA);
+  cudaFree(dB);
+  cudaFree(dC);
+  cudaFree(dD);
+  return D;
+}
+
+using RowRow = Layouts<wmma::row_major, wmma::row_major>;
+using RowCol = Layouts<wmma::row_major, wmma::col_major>;
+using ColRow = Layouts<wmma::col_major, wmma::row_major>;
+using ColCol = Layouts<wmma::col_major, wmma::col_major>;
+
+TEST_F(Emulation, WmmaOneWarpMatchesTheTripleLoopInEveryLayout) {
+  for (wmma::layout_t c_layout : {wmma::mem_row_major, wmma::mem_col_major}) {
+    for (wmma::layout_t d_layout : {wmma::mem_row_major, wmma::mem_col_major}) {
+      SCOPED_TRACE(testing::Message() << "C " << c_layout << " D " << d_layout << " (0: row major)");
+      check_tiles<RowRow>(1, 1, 1, c_layout, d_layout);
+      check_tiles<RowCol>(1, 1, 1, c_layout, d_layout);
+      check_tiles<ColRow>(1, 1, 1, c_layout, d_layout);
+      check_tiles<ColCol>(1, 1, 1, c_layout, d_layout);
+    }
+  }
+}
+
+// Four warps in two blocks, each on its own tile, each accumulating two k-steps
+// into one fragment (mma_sync(acc, a, b, acc)). The accumulation order does not
+// depend on the element mapping, so every schedule gives the same bits.
+TEST_F(Emulation, WmmaWarpsOnTheirOwnTilesGiveTheSameBitsUnderEverySchedule) {
+  std::vector<std::vector<float>> results;
+  for (ScheduleChoice choice : {ScheduleChoice{Schedule::in_order, 0}, ScheduleChoice{Schedule::reversed, 0},
+                                ScheduleChoice{Schedule::shuffled, 5}}) {
+    SCOPED_TRACE(to_string(choice));
+    enu::emulation::set_schedule(choice);
+    results.push_back(check_tiles<RowCol>(4, 2, 2, wmma::mem_row_major, wmma::mem_col_major));
+  }
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(std::memcmp(results[i].data(), results[0].data(), results[0].size() * sizeof(float)), 0)
+        << "schedule " << i;
+  }
+}
+
+__global__ void to_tf32(const float* in, float* out, unsigned n) {
+  if (threadIdx.x < n) out[threadIdx.x] = wmma::__float_to_tf32(in[threadIdx.x]);
+}
+
+TEST_F(Emulation, FloatToTf32RoundsToNearestWithTiesAwayFromZero) {
+  const float inf = std::numeric_limits<float>::infinity(), max = std::numeric_limits<float>::max();
+  const float tie = 1.0f + std::ldexp(1.0f, -11);  // halfway between 1 and 1 + 2^-10
+  const std::vector<std::pair<float, float>> cases{
+      {1.5f, 1.5f},                                          // already TF32
+      {1.0f + std::ldexp(1.0f, -12), 1.0f},                  // below half a step: down
+      {tie, 1.0f + std::ldexp(1.0f, -10)},                   // a tie: away from zero (to even would give 1)
+      {-tie, -1.0f - std::ldexp(1.0f, -10)},                 // and away from zero when negative
+      {-1.0f - std::ldexp(1.0f, -12), -1.0f},                // towards zero when below half
+      {2.0f - std::ldexp(1.0f, -11), 2.0f},                  // a tie whose carry reaches the exponent
+      {max, inf},                                            // past the largest TF32: infinity
+      {inf, inf},
+      {-inf, -inf},
+  };
+  std::vector<float> in;
+  for (const auto& c : cases) in.push_back(c.first);
+  in.push_back(std::numeric_limits<float>::quiet_NaN());
+  float *d_in = device_copy(in), *d_out = nullptr;
+  ASSERT_EQ(cudaMalloc(&d_out, in.size() * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(to_tf32, 1, 32, 0, 0)(d_in, d_out, unsigned(in.size()));
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  const std::vector<float> out = host_copy(d_out, in.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(out[i], cases[i].second) << std::hexfloat << cases[i].first;
+  }
+  EXPECT_TRUE(std::isnan(out.back()));
+}
+
+// A = 16 x 8 of `value`, B = 8 x 16 of ones, C = 0: D = 8 value as mma_sync reads it.
+__global__ void eight_times(float value, bool convert, float* d) {
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::fill_fragment(a, value);
+  wmma::fill_fragment(b, 1.0f);
+  wmma::fill_fragment(acc, 0.0f);
+  // Element-wise, so right whatever element each x[i] holds.
+  if (convert) {
+    for (int i = 0; i < a.num_elements; ++i) a.x[i] = wmma::__float_to_tf32(a.x[i]);
+  }
+  wmma::mma_sync(acc, a, b, acc);
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+TEST_F(Emulation, MmaSyncTruncatesUnconvertedOperandsAndUsesConvertedOnes) {
+  // 1 + 2^-11 + 2^-12 rounds up to 1 + 2^-10 but truncates to 1.
+  const float value = 1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -12);
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(&d, 256 * sizeof(float)), cudaSuccess);
+  for (bool convert : {false, true}) {
+    ENU_LAUNCH(eight_times, 1, 32, 0, 0)(value, convert, d);
+    ASSERT_EQ(synchronise().error, cudaSuccess);
+    const float expected = convert ? 8.0f * (1.0f + std::ldexp(1.0f, -10)) : 8.0f;
+    for (float x : host_copy(d, 256)) ASSERT_EQ(x, expected) << "convert " << convert;
+  }
+}
+
+// Two ways to make D: the right one changes every element alike (x = 2x + 1);
+// the wrong one assumes lane l's x[i] is element (l / 2, 8 (l % 2) + i) and
+// writes that element's index there.
+__global__ void accumulator_by_layout(bool assume_layout, const float* c, float* d) {
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::load_matrix_sync(acc, c, 16, wmma::mem_row_major);
+  const unsigned lane = threadIdx.x % 32;
+  for (int i = 0; i < acc.num_elements; ++i) {
+    acc.x[i] = assume_layout ? float((lane / 2) * 16 + (lane % 2) * 8 + unsigned(i)) : 2.0f * acc.x[i] + 1.0f;
+  }
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+TEST_F(Emulation, WmmaCodeThatAssumesALayoutGivesWrongMatrices) {
+  const std::vector<float> C = random_vector(256, 21);
+  std::vector<float> indices(256);
+  std::iota(indices.begin(), indices.end(), 0.0f);
+  float *dC = device_copy(C), *dD = nullptr;
+  ASSERT_EQ(cudaMalloc(&dD, 256 * sizeof(float)), cudaSuccess);
+  std::vector<std::vector<float>> assumed;
+  for (ScheduleChoice choice : {ScheduleChoice{Schedule::in_order, 0}, ScheduleChoice{Schedule::reversed, 0}}) {
+    enu::emulation::set_schedule(choice);
+    ENU_LAUNCH(accumulator_by_layout, 1, 32, 0, 0)(false, dC, dD);
+    ASSERT_EQ(synchronise().error, cudaSuccess);
+    const std::vector<float> right = host_copy(dD, 256);
+    for (size_t i = 0; i < 256; ++i) ASSERT_EQ(right[i], 2.0f * C[i] + 1.0f) << to_string(choice) << " at " << i;
+
+    ENU_LAUNCH(accumulator_by_layout, 1, 32, 0, 0)(true, dC, dD);
+    ASSERT_EQ(synchronise().error, cudaSuccess);
+    std::vector<float> wrong = host_copy(dD, 256);
+    EXPECT_NE(wrong, indices) << "the guessed layout is not " << to_string(choice) << "'s mapping";
+    assumed.push_back(wrong);
+    std::sort(wrong.begin(), wrong.end());
+    EXPECT_EQ(wrong, indices) << "each element is held once: the mapping is a permutation";
+  }
+  EXPECT_NE(assumed[0], assumed[1]) << "in_order and reversed draw different mappings";
+}
+
+// Every lane loads an accumulator from `p` (or, wrongly, from its own pointer).
+__global__ void load_accumulator(const float* p, unsigned ldm, bool pointer_per_lane, float* d) {
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::load_matrix_sync(acc, pointer_per_lane ? p + 8 * (threadIdx.x % 32) : p, ldm, wmma::mem_col_major);
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_col_major);
+}
+
+TEST_F(Emulation, WmmaArgumentsTheGpuRefusesFailTheLaunch) {
+  float *c = nullptr, *d = nullptr;
+  ASSERT_EQ(cudaMalloc(&c, 8 * 256 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&d, 256 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(load_accumulator, 1, 32, 0, 0)(c, 20, false, d);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "ldm 20, an aligned pointer: allowed";
+
+  const struct {
+    const float* p;
+    unsigned ldm;
+    bool per_lane;
+    const char* problem;
+  } cases[] = {
+      {c, 18, false, "ldm 18 is not a multiple of 4 floats (16 bytes)"},
+      {c + 4, 16, false, "the pointer lies 16 bytes past a 32-byte (256-bit) boundary"},
+      {c, 16, true, "lanes 0 and 1 pass different arguments (pointer, ldm or layout)"},
+  };
+  for (const auto& bad : cases) {
+    ENU_LAUNCH(load_accumulator, 1, 32, 0, 0)(bad.p, bad.ldm, bad.per_lane, d);
+    const Outcome outcome = synchronise();
+    EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+    EXPECT_NE(outcome.report.find("thread (0, 0, 0): load_matrix_sync at test_emulation.cpp:"), std::string::npos)
+        << outcome.report;
+    EXPECT_NE(outcome.report.find(bad.problem), std::string::npos) << outcome.report;
+    cudaDeviceReset();
+    ASSERT_EQ(cudaMalloc(&c, 8 * 256 * sizeof(float)), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&d, 256 * sizeof(float)), cudaSuccess);
+  }
+
+  // A block of 48 threads: its second warp has 16 lanes.
+  ENU_LAUNCH(load_accumulator, 1, 48, 0, 0)(c, 16, false, d);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("thread (32, 0, 0): load_matrix_sync at test_emulation.cpp:"), std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("a warp of 16 threads (the block's last); wmma needs all 32 lanes"),
+            std::string::npos)
+      << outcome.report;
+}
+
+// Lane 5 returns before the mma_sync that the rest of its warp waits in.
+__global__ void lane_skips_mma(float* d) {
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::fill_fragment(a, 1.0f);
+  wmma::fill_fragment(b, 1.0f);
+  wmma::fill_fragment(acc, 0.0f);
+  if (threadIdx.x == 5) return;
+  wmma::mma_sync(acc, a, b, acc);
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+TEST_F(Emulation, ALaneThatSkipsMmaSyncFailsTheLaunchInsteadOfHanging) {
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(&d, 256 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(lane_skips_mma, 1, 32, 0, 0)(d);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("its threads wait at barriers that can never complete: threads 0-4 wait in mma_sync "
+                                "(test_emulation.cpp:"),
+            std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("; thread 5 "), std::string::npos) << outcome.report;  // has returned
+  EXPECT_NE(outcome.report.find("; threads 6-31 wait in mma_sync"), std::string::npos) << outcome.report;
+}
+
+// Thread 0 stores a float in shared memory and `reader` loads it, with an
+// mma_sync of every warp between, and a __syncthreads too when `fenced`.
+__global__ void handoff_around_mma(unsigned reader, bool fenced, float* out) {
+  ENU_DYNAMIC_SHARED(float, slot);
+  if (threadIdx.x == 0) slot[0] = 1.0f;
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::fill_fragment(a, 1.0f);
+  wmma::fill_fragment(b, 1.0f);
+  wmma::fill_fragment(acc, 0.0f);
+  wmma::mma_sync(acc, a, b, acc);
+  if (fenced) __syncthreads();
+  if (threadIdx.x == reader) out[0] = slot[0] + acc.x[0];
+}
+
+TEST_F(Emulation, MmaSyncIsNoMemoryBarrierForTheRaceDetector) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(handoff_around_mma, 1, 64, sizeof(float), 0)(32u, true, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "with __syncthreads the handoff is ordered";
+  EXPECT_EQ(host_copy(out, 1)[0], 1.0f + 8.0f);
+
+  // Thread 32 is in the other warp; thread 1 in the writer's own, which mma_sync does not order either.
+  for (unsigned reader : {32u, 1u}) {
+    ENU_LAUNCH(handoff_around_mma, 1, 64, sizeof(float), 0)(reader, false, out);
+    const Outcome outcome = synchronise();
+    EXPECT_EQ(outcome.error, cudaErrorLaunchFailure) << "reader " << reader;
+    EXPECT_NE(outcome.report.find("read-after-write race on dynamic shared memory (4 bytes), byte offset 0: "
+                                  "block (0, 0, 0) thread (0, 0, 0) wrote it"),
+              std::string::npos)
+        << outcome.report;
+    cudaDeviceReset();
+    ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
+  }
 }
 
 }  // namespace

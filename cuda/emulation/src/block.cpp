@@ -3,15 +3,17 @@
 // it reaches a barrier or returns. The scheduler runs the runnable threads in
 // the chosen order, round after round, and after each round releases every
 // barrier whose threads have all arrived: __syncthreads when the whole block
-// waits at it, __syncwarp when the whole warp does. When nothing can run and
-// nothing can be released, the block is reported with where each thread is,
-// instead of hanging. Blocks run one after another, in the schedule's order.
+// waits at it, __syncwarp or a warp-collective call (wmma) when the whole warp
+// does. When nothing can run and nothing can be released, the block is reported
+// with where each thread is, instead of hanging. Blocks run one after another,
+// in the schedule's order.
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <boost/context/detail/fcontext.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -80,7 +82,7 @@ class StackPool {
   std::deque<Stack> stacks_;  // a deque: a grown pool keeps the stacks handed out where they are
 };
 
-enum class Status { runnable, at_warp_barrier, at_block_barrier, exited };
+enum class Status { runnable, at_warp_barrier, at_warp_collective, at_block_barrier, exited };
 
 struct ThreadState {
   ThreadIndex index{};
@@ -88,33 +90,20 @@ struct ThreadState {
   Status status = Status::runnable;
   const char* file = nullptr;  // the barrier it waits at
   int line = 0;
+  const char* collective = nullptr;  // the warp-collective call it waits in ("mma_sync")
+  // Warp-collective calls made in this block: the same in every lane of a warp,
+  // since each call releases the lanes only together.
+  uint32_t collectives = 0;
   fctx::fcontext_t context = nullptr;
   void* fake_stack = nullptr;
   StackPool::Stack* stack = nullptr;
 };
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 /// Puts `items` in the schedule's order; `salt` makes each shuffle its own.
 template <class T>
 void apply_schedule(const ScheduleChoice& choice, uint64_t salt, std::vector<T>& items) {
   if (choice.schedule == Schedule::reversed) std::reverse(items.begin(), items.end());
-  if (choice.schedule != Schedule::shuffled) return;
-  uint64_t state = splitmix64(choice.seed ^ splitmix64(salt));
-  for (size_t i = items.size(); i > 1; --i) {
-    state = splitmix64(state);
-    std::swap(items[i - 1], items[state % i]);
-  }
-}
-
-std::string basename_of(const char* file) {
-  const char* slash = std::strrchr(file, '/');
-  return slash ? slash + 1 : file;
+  if (choice.schedule == Schedule::shuffled) shuffle(items, choice.seed ^ splitmix64(salt));
 }
 
 uint3 unflatten(uint64_t linear, dim3 shape) {
@@ -137,14 +126,17 @@ class Block {
  public:
   Block(const LaunchRecord& launch, const ScheduleChoice& choice, StackPool& stacks)
       : launch_(launch), choice_(choice), threads_(size_t(launch.block.x) * launch.block.y * launch.block.z),
-        warp_epochs_((threads_.size() + kWarpSize - 1) / kWarpSize, 0) {
+        warp_epochs_((threads_.size() + kWarpSize - 1) / kWarpSize, 0),
+        exchanges_(warp_epochs_.size()) {
     for (size_t i = 0; i < threads_.size(); ++i) {
       threads_[i].stack = &stacks[i];
       threads_[i].index = ThreadIndex{unflatten(i, launch.block), uint3{}, launch.block, launch.grid};
     }
-    // Exactly the bytes asked for: an overrun is outside the allocation.
-    dynamic_ = std::malloc(launch.shared_bytes);
-    if (!dynamic_ && launch.shared_bytes) misuse("no host memory for a block's shared memory");
+    // Exactly the bytes asked for: an overrun is outside the allocation. A GPU's
+    // shared memory starts well aligned; the kernel's offsets decide the rest.
+    if (posix_memalign(&dynamic_, kAllocationAlignment, launch.shared_bytes) != 0) {
+      misuse("no host memory for a block's shared memory");
+    }
     watch(dynamic_, launch.shared_bytes, "dynamic shared memory (" + std::to_string(launch.shared_bytes) + " bytes)",
           true);
   }
@@ -172,6 +164,7 @@ class Block {
       ThreadState& t = threads_[i];
       t.index.block_idx = index_;
       t.status = Status::runnable;
+      t.collectives = 0;
       t.fake_stack = nullptr;
       t.view = RunningThread{launch_.id, uint32_t(linear), uint32_t(i), 0, 0,
                              reinterpret_cast<uintptr_t>(t.stack->lowest),
@@ -208,6 +201,29 @@ class Block {
     suspend(t);
   }
 
+  /// warp_exchange (emulator.hpp) for thread `t`.
+  WarpExchanged exchange(ThreadState& t, const char* operation, const char* file, int line, const void* mine,
+                         void* all, size_t bytes) {
+    if (bytes > kWarpExchangeBytes) misuse("a warp exchange of more than kWarpExchangeBytes a lane");
+    // Two buffers, used in turn: a lane released from this call may make the
+    // next one before the others have copied this one out.
+    WarpExchange::Buffer& buffer = exchanges_[t.view.thread / kWarpSize].buffers[t.collectives % 2];
+    const unsigned lane = t.view.thread % kWarpSize;
+    std::memcpy(buffer.data() + lane * bytes, mine, bytes);
+    ++t.collectives;
+    t.collective = operation;
+    wait(t, Status::at_warp_collective, file, line);
+    const unsigned lanes = lanes_in_warp(t.view.thread);
+    std::memcpy(all, buffer.data(), lanes * bytes);
+    return WarpExchanged{lane, lanes};
+  }
+
+  /// The threads of `thread`'s warp: 32, fewer in the last warp of a block that is not a multiple of 32.
+  unsigned lanes_in_warp(uint32_t thread) const {
+    const size_t first = thread - thread % kWarpSize;
+    return unsigned(std::min<size_t>(kWarpSize, threads_.size() - first));
+  }
+
   void* dynamic_shared() const { return dynamic_; }
 
   void* static_shared(const char* site, size_t bytes, size_t alignment) {
@@ -221,7 +237,10 @@ class Block {
     return memory;
   }
 
-  void fail(const std::string& fault) { faults_.push_back(fault); }
+  // A fault found again (a stuck warp is looked at every round) is listed once.
+  void fail(const std::string& fault) {
+    if (std::find(faults_.begin(), faults_.end(), fault) == faults_.end()) faults_.push_back(fault);
+  }
   const std::vector<std::string>& faults() const { return faults_; }
   const LaunchRecord& launch() const { return launch_; }
   uint3 index() const { return index_; }
@@ -231,6 +250,11 @@ class Block {
     std::string site;
     void* memory;
     size_t bytes, alignment;
+  };
+
+  struct WarpExchange {
+    using Buffer = std::array<unsigned char, kWarpSize * kWarpExchangeBytes>;
+    Buffer buffers[2];
   };
 
   static void entry(fctx::transfer_t from) {
@@ -285,10 +309,14 @@ class Block {
     bool released = false;
     for (size_t w = 0; w < warp_epochs_.size(); ++w) {
       const size_t first = w * kWarpSize, last = std::min(threads_.size(), first + kWarpSize);
+      const Status status = threads_[first].status;
+      if (status != Status::at_warp_barrier && status != Status::at_warp_collective) continue;
       bool whole_warp = true;
-      for (size_t i = first; i < last; ++i) whole_warp = whole_warp && threads_[i].status == Status::at_warp_barrier;
+      for (size_t i = first; i < last; ++i) whole_warp = whole_warp && threads_[i].status == status;
       if (!whole_warp) continue;
-      ++warp_epochs_[w];
+      if (status == Status::at_warp_collective && !same_collective(first, last)) continue;
+      // Only __syncwarp orders memory; a warp-collective call is no fence on a GPU either.
+      if (status == Status::at_warp_barrier) ++warp_epochs_[w];
       for (size_t i = first; i < last; ++i) {
         threads_[i].status = Status::runnable;
         threads_[i].view.warp_epoch = warp_epochs_[w];
@@ -296,6 +324,17 @@ class Block {
       released = true;
     }
     return released;
+  }
+
+  /// True when the lanes [first, last) wait in one warp-collective call; else reports where they are.
+  bool same_collective(size_t first, size_t last) {
+    for (size_t i = first + 1; i < last; ++i) {
+      if (threads_[i].file != threads_[first].file || threads_[i].line != threads_[first].line) {
+        fail("warp-collective calls reached at different places: " + where_threads_are());
+        return false;
+      }
+    }
+    return true;
   }
 
   /// "threads 0-31 wait at __syncwarp (file:line); threads 32-63 have returned"
@@ -306,6 +345,7 @@ class Block {
         case Status::exited: return "have returned";
         case Status::runnable: return "are running";
         case Status::at_warp_barrier: return "wait at __syncwarp" + site;
+        case Status::at_warp_collective: return "wait in " + std::string(t.collective) + site;
         case Status::at_block_barrier: return "wait at __syncthreads" + site;
       }
       return "";
@@ -331,6 +371,7 @@ class Block {
   std::vector<uint32_t> runnable_;  // this round's threads, in the schedule's order
   uint32_t block_epoch_ = 0;
   std::vector<uint32_t> warp_epochs_;
+  std::vector<WarpExchange> exchanges_;  // per warp
   void* dynamic_ = nullptr;
   std::vector<SharedVariable> statics_;
   std::vector<std::string> faults_;
@@ -381,9 +422,7 @@ void syncthreads(const char* file, int line) {
 
 void syncwarp(unsigned mask, const char* file, int line) {
   Block& block = block_of_kernel("__syncwarp called");
-  const size_t threads = size_t(block.launch().block.x) * block.launch().block.y * block.launch().block.z;
-  const unsigned lane = current->view.thread % kWarpSize;
-  const size_t lanes = std::min<size_t>(kWarpSize, threads - (current->view.thread - lane));
+  const unsigned lanes = block.lanes_in_warp(current->view.thread);
   const unsigned whole_warp = lanes == kWarpSize ? 0xffffffffu : (1u << lanes) - 1;
   if ((mask & whole_warp) != whole_warp) {
     block.fail(thread_name(current->view.block, current->view.thread) + " calls __syncwarp(" + std::to_string(mask) +
@@ -391,6 +430,11 @@ void syncwarp(unsigned mask, const char* file, int line) {
                ": the emulation takes masks that hold the whole warp only");
   }
   block.wait(*current, Status::at_warp_barrier, file, line);
+}
+
+WarpExchanged warp_exchange(const char* operation, const char* file, int line, const void* mine, void* all,
+                            size_t bytes) {
+  return block_of_kernel(operation).exchange(*current, operation, file, line, mine, all, bytes);
 }
 
 void* dynamic_shared() { return block_of_kernel("dynamic shared memory used").dynamic_shared(); }

@@ -6,11 +6,11 @@
 // device allocation: reaching past it fails as an illegal address, naming the
 // operand, where a GPU would read another buffer or fault.
 #include <cublas_v2.h>
+#include <mma.h>  // round_to_tf32
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -49,16 +49,6 @@ bool within_allocation(const char* call, const char* name, const float* base, Sp
                                                 std::to_string(span.lowest) + ", " + std::to_string(span.end) +
                                                 ") from its pointer, which does not lie inside one device allocation");
   return false;
-}
-
-/// TF32: 10 explicit mantissa bits, rounded to nearest with ties away from zero.
-float to_tf32(float x) {
-  if (!std::isfinite(x)) return x;
-  uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  bits = (bits + 0x1000u) & 0xFFFFE000u;
-  std::memcpy(&x, &bits, sizeof bits);
-  return x;
 }
 
 /// Element n of a vector of `length` with increment `inc` (BLAS: a negative
@@ -143,7 +133,7 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cublasOperation_
                                                     std::to_string((long long)(n - 1) * ldc + m) + " floats)");
       return;
     }
-    auto operand = [tf32](float x) { return tf32 ? to_tf32(x) : x; };
+    auto operand = [tf32](float x) { return tf32 ? round_to_tf32(x) : x; };
     for (int i = 0; i < batchCount; ++i) {
       const float* Ai = A + i * strideA;
       const float* Bi = B + i * strideB;

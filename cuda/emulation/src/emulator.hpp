@@ -1,13 +1,16 @@
 #pragma once
-// What the emulator's three parts share: the device (runtime.cpp: memory,
-// streams, errors, limits), the blocks (block.cpp: a fiber per thread, barriers,
-// shared memory, schedules) and the race detector (race_detector.cpp).
+// What the emulator's parts share: the device (runtime.cpp: memory, streams,
+// errors, limits), the blocks (block.cpp: a fiber per thread, barriers, shared
+// memory, schedules, the warp exchange), the race detector (race_detector.cpp)
+// and the libraries (cublas.cpp, wmma.cpp).
 
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace enu::emulation {
@@ -20,6 +23,7 @@ constexpr int kDefaultMaxDynamicShared = 48 * 1024;  // without cudaFuncSetAttri
 constexpr int kMaxSharedPerBlockOptin = 232448;      // 227 KiB, sm_90
 constexpr int kMultiprocessors = 132;                // H100 SXM / H200
 constexpr unsigned kWarpSize = 32;
+constexpr size_t kAllocationAlignment = 256;         // of cudaMalloc's memory (and here of shared memory)
 
 /// One kernel launch as the block runner needs it.
 struct LaunchRecord {
@@ -33,6 +37,43 @@ struct LaunchRecord {
 /// Runs every block of `launch` under the current schedule; returns what went
 /// wrong (races, divergent barriers, faults), empty when the launch succeeded.
 std::vector<std::string> run_grid(const LaunchRecord& launch);
+
+/// "kernel.cu" of "/path/to/kernel.cu": a call site as reports name it.
+inline std::string basename_of(const char* file) {
+  const char* slash = std::strrchr(file, '/');
+  return slash ? slash + 1 : file;
+}
+
+/// The rendezvous of a warp-collective call (nvcuda::wmma's *_sync): the calling
+/// thread contributes `bytes` (at most kWarpExchangeBytes) from `mine` and waits
+/// until every lane of its warp has made the same call (at the same place); then
+/// `all` receives every lane's contribution, lane by lane. Unlike __syncwarp it orders no memory accesses: the race
+/// detector sees no barrier. Lanes that never arrive fail the launch with where
+/// each thread is.
+constexpr size_t kWarpExchangeBytes = 32;
+struct WarpExchanged {
+  unsigned lane, lanes;  // the caller's lane; the warp's lanes (32 but in a short last warp)
+};
+WarpExchanged warp_exchange(const char* operation, const char* file, int line, const void* mine, void* all,
+                            size_t bytes);
+
+// ---- random draws: the shuffled schedule, the wmma element mapping -------------------
+inline uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/// A Fisher-Yates shuffle of `items`, its draws the splitmix64 sequence after `seed`.
+template <class T>
+void shuffle(std::vector<T>& items, uint64_t seed) {
+  uint64_t state = splitmix64(seed);
+  for (size_t i = items.size(); i > 1; --i) {
+    state = splitmix64(state);
+    std::swap(items[i - 1], items[state % i]);
+  }
+}
 
 // ---- what the race detector sees of the running thread --------------------------------
 /// The thread a fiber runs, with the barriers its block and its warp have

@@ -250,8 +250,10 @@ cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   *pointer = nullptr;
   if (d.sticky != cudaSuccess) return result(d.sticky);
   if (bytes > host_memory().free) return result(cudaErrorMemoryAllocation);
-  void* memory = std::malloc(std::max<size_t>(bytes, 1));
-  if (!memory) return result(cudaErrorMemoryAllocation);
+  void* memory = nullptr;
+  if (posix_memalign(&memory, kAllocationAlignment, std::max<size_t>(bytes, 1)) != 0) {
+    return result(cudaErrorMemoryAllocation);
+  }
   std::memset(memory, 0xFF, bytes);
   d.allocations[reinterpret_cast<uintptr_t>(memory)] = Allocation{bytes};
   watch(memory, bytes, "device allocation " + std::to_string(++d.allocations_made) + " (" + std::to_string(bytes) +

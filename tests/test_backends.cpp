@@ -346,6 +346,7 @@ DrawnCase draw_case(int family, std::mt19937& rng) {
     // Mazes as their configs have it: with noise. Without, read-out neurons fed
     // alike tie for the argmax so often that an ulp decides many moves.
     net.output_noise = maze || pick(0, 1) ? 0.01f : 0.0f;
+    net.output_noise_on = pick(0, 1) ? NoiseCells::all : NoiseCells::neurons;
     net.spiking = pick(0, 3) == 0;
     validate(net, "draw_case");
     c.eval.model.kind = ModelSpec::Kind::network;
@@ -356,7 +357,7 @@ DrawnCase draw_case(int family, std::mt19937& rng) {
          << inputs << " inputs " << neurons << " neurons " << outputs << " out K " << fan_in << " C " << net.channels
          << " M " << memory << " " << to_string(net.synapse_kind) << "/" << to_string(net.neuron_kind)
          << (net.shared ? " shared" : "") << " ticks " << net.ticks_per_step << " noise " << net.output_noise
-         << (net.spiking ? " spiking" : "");
+         << " on " << to_string(net.output_noise_on) << (net.spiking ? " spiking" : "");
   }
   c.eval.name = what.str();
   return c;

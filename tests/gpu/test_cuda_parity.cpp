@@ -197,11 +197,12 @@ TEST(CudaParity, RandomConfigsMatchReference) {
       net.neuron_kind = net.shared ? kind : kinds[pick(0, 3)];
       net.ticks_per_step = pick(1, 2);
       net.output_noise = maze || pick(0, 1) ? 0.01f : 0.0f;
+      net.output_noise_on = pick(0, 1) ? NoiseCells::all : NoiseCells::neurons;
       model.kind = ModelSpec::Kind::network;
       thresholded = maze;
       what << " network " << inputs << " x " << neurons << " K " << net.topology.fan_in << " C " << net.channels
-           << " M " << net.memory << (net.shared ? " SHARED" : "") << " ticks " << net.ticks_per_step << ", "
-           << (maze ? task.name : "random observations");
+           << " M " << net.memory << (net.shared ? " SHARED" : "") << " ticks " << net.ticks_per_step << " noise on "
+           << to_string(net.output_noise_on) << ", " << (maze ? task.name : "random observations");
       if (!maze) {
         const ObservationShape shape{inputs, pick(1, net.channels)};
         const int steps = 20;

@@ -6,7 +6,9 @@
 // work only when synchronised; each emulated library call agrees with a naive
 // implementation of its documented definition; and nvcuda::wmma computes its
 // definition, refuses what the GPU refuses, and breaks code that assumes its
-// unspecified element layout. Built only in the ENU_CUDA_EMULATION build; its
+// unspecified element layout; vector accesses fault when misaligned, the
+// fast-math intrinsics compute the hardware's model, the warp shuffles follow
+// their documented semantics and are no memory barrier. Built only in the ENU_CUDA_EMULATION build; its
 // kernels are compiled like cuda/'s, with the race detector's hooks.
 #include <cublas_v2.h>
 #include <gtest/gtest.h>
@@ -341,6 +343,15 @@ TEST_F(Emulation, LaunchLimitsFailWithTheRuntimesErrors) {
   ASSERT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, int(big)), cudaSuccess);
   ENU_LAUNCH(store_index, 1, 32, big, 0)(out);
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  // The card's whole opt-in budget, to the byte, and not a word more.
+  const size_t most = 227 * 1024;
+  ASSERT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, int(most)), cudaSuccess);
+  ENU_LAUNCH(store_index, 1, 32, most, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "exactly 227 KiB";
+  ENU_LAUNCH(store_index, 1, 32, most + 4, 0)(out);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue) << "227 KiB and 4 bytes";
+  EXPECT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, int(most + 4)),
+            cudaErrorInvalidValue);
   EXPECT_EQ(cudaFuncSetAttribute(store_index, cudaFuncAttributeMaxDynamicSharedMemorySize, 227 * 1024 + 1),
             cudaErrorInvalidValue)
       << "never above the card's 227 KiB";
@@ -988,6 +999,300 @@ TEST_F(Emulation, MmaSyncIsNoMemoryBarrierForTheRaceDetector) {
     cudaDeviceReset();
     ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
   }
+}
+
+// ---- vector types: one access each, faulting when misaligned ----------------------------------
+
+// Each thread copies float4 i of `in` to float4 i of `out` through shared memory.
+__global__ void copy_float4(const float4* in, float4* out) {
+  ENU_DYNAMIC_SHARED(float4, staged);
+  staged[threadIdx.x] = in[threadIdx.x];
+  __syncthreads();
+  out[threadIdx.x] = staged[blockDim.x - 1 - threadIdx.x];
+}
+
+TEST_F(Emulation, AlignedFloat4CopiesKeepTheirBits) {
+  std::vector<float4> host(32);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (unsigned i = 0; i < 32; ++i) host[i] = make_float4(float(i), -0.0f, nan, 1e-40f * float(i));  // subnormal w
+  float4* in = device_copy(host);
+  float4* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(float4)), cudaSuccess);
+  ENU_LAUNCH(copy_float4, 1, 32, 32 * sizeof(float4), 0)(in, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  const std::vector<float4> got = host_copy(out, 32);
+  for (unsigned i = 0; i < 32; ++i) {
+    EXPECT_EQ(std::memcmp(&got[i], &host[31 - i], sizeof(float4)), 0) << "float4 " << i;
+  }
+}
+
+// A float4 (or float2) access at float offset `floats` of shared or device memory.
+__global__ void vector_at_offset(bool shared, bool two, unsigned floats, float* device, float* out) {
+  ENU_DYNAMIC_SHARED(float, staged);
+  float* base = shared ? staged : device;
+  if (two) {
+    const float2 v = *reinterpret_cast<const float2*>(base + floats);
+    out[0] = v.x;
+  } else {
+    const float4 v = *reinterpret_cast<const float4*>(base + floats);
+    out[0] = v.x;
+  }
+}
+
+TEST_F(Emulation, MisalignedVectorAccessesFailTheLaunchAsOnTheGpu) {
+  float *device = nullptr, *out = nullptr;
+  ASSERT_EQ(cudaMalloc(&device, 16 * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(vector_at_offset, 1, 1, 16 * sizeof(float), 0)(true, false, 4u, device, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "a float4 at float offset 4 is aligned";
+  ENU_LAUNCH(vector_at_offset, 1, 1, 16 * sizeof(float), 0)(true, true, 2u, device, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "a float2 at float offset 2 is aligned";
+
+  struct Case {
+    bool shared, two;
+    unsigned floats;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {true, false, 1, "read a float4 (16 bytes) from dynamic shared memory (64 bytes) at byte offset 4 at "},
+      {false, false, 1, "read a float4 (16 bytes) from device allocation"},
+      {false, false, 2, "(64 bytes) at byte offset 8 at "},
+      {true, true, 1, "read a float2 (8 bytes) from dynamic shared memory (64 bytes) at byte offset 4 at "},
+      {false, true, 3, "read a float2 (8 bytes) from device allocation"},
+  };
+  for (const Case& c : cases) {
+    ENU_LAUNCH(vector_at_offset, 1, 1, 16 * sizeof(float), 0)(c.shared, c.two, c.floats, device, out);
+    const Outcome outcome = synchronise();
+    EXPECT_EQ(outcome.error, cudaErrorLaunchFailure) << c.expected;
+    EXPECT_NE(outcome.report.find("kernel vector_at_offset"), std::string::npos) << outcome.report;
+    EXPECT_NE(outcome.report.find("misaligned address: block (0, 0, 0) thread (0, 0, 0) "), std::string::npos)
+        << outcome.report;
+    EXPECT_NE(outcome.report.find(c.expected), std::string::npos) << outcome.report;
+    EXPECT_NE(outcome.report.find("test_emulation.cpp:"), std::string::npos)
+        << "names the kernel's line: " << outcome.report;
+    cudaDeviceReset();
+    ASSERT_EQ(cudaMalloc(&device, 16 * sizeof(float)), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
+  }
+}
+
+// ---- fast-math intrinsics: the hardware's model, hand-worked ---------------------------------
+
+TEST(EmulationIntrinsics, ExpfIsEx2OfTheProductRoundedToFp32) {
+  // 85 * log2(e): the product of the FP32 constant 0x1.715476p+0 rounded to FP32
+  // is 0x1.ea842cp+6, about 4e-6 below 85 log2(e); 2 to that power lies 40 ulps
+  // below e^85, which expf rounds correctly to within an ulp.
+  EXPECT_EQ(85.0f * 0x1.715476p+0f, 0x1.ea842cp+6f);
+  EXPECT_EQ(__expf(85.0f), std::exp2(0x1.ea842cp+6f));
+  int32_t fast, exact;
+  const float fast_value = __expf(85.0f), exact_value = std::exp(85.0f);
+  std::memcpy(&fast, &fast_value, 4);
+  std::memcpy(&exact, &exact_value, 4);
+  EXPECT_GE(exact - fast, 30) << "__expf is not expf: several ulps apart at 85";
+  EXPECT_EQ(__expf(0.0f), 1.0f);
+}
+
+TEST(EmulationIntrinsics, FdividefIsZeroForHugeDivisors) {
+  EXPECT_EQ(__fdividef(1.0f, 4.0f), 0.25f);
+  EXPECT_EQ(__fdividef(3.0f, 0x1p126f), 3.0f * 0x1p-126f) << "2^126 itself is below the range";
+  EXPECT_EQ(__fdividef(3.0f, 0x1.000002p126f), 0.0f);
+  EXPECT_EQ(__fdividef(1e30f, -0x1.fffffep127f), 0.0f);
+  EXPECT_TRUE(std::signbit(__fdividef(1.0f, -0x1p127f)));
+  EXPECT_TRUE(std::isnan(__fdividef(std::numeric_limits<float>::infinity(), 0x1p127f)));
+  EXPECT_EQ(__fdividef(1.0f, std::numeric_limits<float>::infinity()), 0.0f) << "|y| = 2^128 is outside the range";
+}
+
+TEST(EmulationIntrinsics, SaturateRecipFmaAndTheHostsMaths) {
+  EXPECT_EQ(__saturatef(std::numeric_limits<float>::quiet_NaN()), 0.0f);
+  EXPECT_FALSE(std::signbit(__saturatef(-0.0f))) << "+0 for x <= 0";
+  EXPECT_EQ(__saturatef(-3.0f), 0.0f);
+  EXPECT_EQ(__saturatef(0.375f), 0.375f);
+  EXPECT_EQ(__saturatef(7.0f), 1.0f);
+  EXPECT_EQ(__frcp_rn(3.0f), 1.0f / 3.0f);
+  EXPECT_EQ(__frcp_rn(-0.0f), -std::numeric_limits<float>::infinity());
+  // (1 + 2^-23)(1 - 2^-23) - 1 = -2^-46 exactly when fused; 0 when the product rounds first.
+  EXPECT_EQ(__fmaf_rn(1.0f + 0x1p-23f, 1.0f - 0x1p-23f, -1.0f), -0x1p-46f);
+  EXPECT_EQ(fmaf(1.0f + 0x1p-23f, 1.0f - 0x1p-23f, -1.0f), -0x1p-46f);
+  EXPECT_EQ(fminf(std::numeric_limits<float>::quiet_NaN(), 2.0f), 2.0f);
+  EXPECT_EQ(fmaxf(-1.0f, 2.0f), 2.0f);
+  EXPECT_EQ(expf(0.0f), 1.0f);
+  EXPECT_EQ(tanhf(0.0f), 0.0f);
+}
+
+// ---- clock64: a counter -----------------------------------------------------------------------
+
+__global__ void two_clock_reads(long long* out) {
+  const long long first = clock64();
+  const long long second = clock64();
+  out[threadIdx.x] = second >= first ? 1 : 0;
+}
+
+TEST_F(Emulation, Clock64ReadsInOneThreadDoNotDecrease) {
+  long long* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 64 * sizeof(long long)), cudaSuccess);
+  ENU_LAUNCH(two_clock_reads, 1, 64, 0, 0)(out);
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  for (long long ordered : host_copy(out, 64)) EXPECT_EQ(ordered, 1);
+}
+
+// ---- warp shuffles ------------------------------------------------------------------------------
+
+/// What each lane gets back from the shuffles under test, lane by lane, per warp.
+__global__ void shuffles(const int* in, int* sum, int* broadcast, int* down, int* up, int* segment_sum) {
+  const unsigned t = threadIdx.x;
+  const int v = in[t];
+  int total = v;
+  for (int offset = 16; offset > 0; offset /= 2) total += __shfl_xor_sync(0xffffffffu, total, offset);
+  sum[t] = total;
+  broadcast[t] = __shfl_sync(0xffffffffu, v, 5);
+  down[t] = __shfl_down_sync(0xffffffffu, v, 3);
+  up[t] = __shfl_up_sync(0xffffffffu, v, 3);
+  int part = v;
+  for (int offset = 4; offset > 0; offset /= 2) part += __shfl_down_sync(0xffffffffu, part, offset, 8);
+  segment_sum[t] = __shfl_sync(0xffffffffu, part, 0, 8);  // lane 0 of each 8-lane segment holds its sum
+}
+
+TEST_F(Emulation, WarpShufflesFollowTheirDocumentedSemanticsUnderEverySchedule) {
+  const unsigned n = 64;  // two warps
+  std::vector<int> in(n);
+  std::mt19937 draw(7);
+  for (int& x : in) x = int(draw() % 2001) - 1000;
+  std::vector<int> sum(n), broadcast(n), down(n), up(n), segment_sum(n);
+  for (unsigned t = 0; t < n; ++t) {
+    const unsigned warp = t / 32 * 32, lane = t % 32, segment = t / 8 * 8;
+    sum[t] = std::accumulate(in.begin() + warp, in.begin() + warp + 32, 0);
+    broadcast[t] = in[warp + 5];
+    down[t] = lane + 3 < 32 ? in[t + 3] : in[t];  // the top 3 lanes keep their own value
+    up[t] = lane >= 3 ? in[t - 3] : in[t];         // the bottom 3 likewise
+    segment_sum[t] = std::accumulate(in.begin() + segment, in.begin() + segment + 8, 0);
+  }
+  int* d_in = device_copy(in);
+  int *d_sum = nullptr, *d_broadcast = nullptr, *d_down = nullptr, *d_up = nullptr, *d_segment = nullptr;
+  for (int** p : {&d_sum, &d_broadcast, &d_down, &d_up, &d_segment}) {
+    ASSERT_EQ(cudaMalloc(p, n * sizeof(int)), cudaSuccess);
+  }
+  for (ScheduleChoice schedule : {ScheduleChoice{Schedule::in_order, 0}, ScheduleChoice{Schedule::reversed, 0},
+                                  ScheduleChoice{Schedule::shuffled, 3}}) {
+    enu::emulation::set_schedule(schedule);
+    ENU_LAUNCH(shuffles, 1, n, 0, 0)(d_in, d_sum, d_broadcast, d_down, d_up, d_segment);
+    ASSERT_EQ(synchronise().error, cudaSuccess) << to_string(schedule);
+    EXPECT_EQ(host_copy(d_sum, n), sum) << "butterfly sum, " << to_string(schedule);
+    EXPECT_EQ(host_copy(d_broadcast, n), broadcast) << "broadcast from lane 5, " << to_string(schedule);
+    EXPECT_EQ(host_copy(d_down, n), down) << to_string(schedule);
+    EXPECT_EQ(host_copy(d_up, n), up) << to_string(schedule);
+    EXPECT_EQ(host_copy(d_segment, n), segment_sum) << "width 8, " << to_string(schedule);
+  }
+}
+
+// Lanes 0-15 shuffle among themselves, then the whole warp does: a partial mask waits for its lanes only.
+__global__ void half_then_whole(float* out) {
+  const unsigned lane = threadIdx.x;
+  float v = float(lane);
+  if (lane < 16) v = __shfl_xor_sync(0x0000ffffu, v, 1);
+  out[lane] = __shfl_sync(0xffffffffu, v, 31 - lane);
+}
+
+TEST_F(Emulation, AShuffleWaitsForTheLanesOfItsMaskOnly) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(half_then_whole, 1, 32, 0, 0)(out);
+  ASSERT_EQ(synchronise().error, cudaSuccess);
+  const std::vector<float> got = host_copy(out, 32);
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    const unsigned source = 31 - lane;
+    EXPECT_EQ(got[lane], float(source < 16 ? source ^ 1 : source)) << lane;
+  }
+}
+
+// Lane `skipper` returns before the shuffle that the rest of its warp waits in;
+// with `excluded`, lane 3 calls it with a mask that leaves itself out.
+__global__ void lane_skips_shuffle(unsigned skipper, bool excluded, int* out) {
+  const unsigned lane = threadIdx.x;
+  if (lane == skipper) return;
+  const unsigned mask = excluded && lane == 3 ? 0xfffffff0u : 0xffffffffu;
+  out[lane] = __shfl_down_sync(mask, int(lane), 1);
+}
+
+TEST_F(Emulation, ALaneThatSkipsAShuffleFailsTheLaunchInsteadOfHanging) {
+  int* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(int)), cudaSuccess);
+  ENU_LAUNCH(lane_skips_shuffle, 1, 32, 0, 0)(7u, false, out);
+  Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("its threads wait at barriers that can never complete: threads 0-6 wait in "
+                                "__shfl_down_sync (test_emulation.cpp:"),
+            std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("; thread 7 have returned; threads 8-31 wait in __shfl_down_sync"), std::string::npos)
+      << outcome.report;
+
+  cudaDeviceReset();
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(int)), cudaSuccess);
+  ENU_LAUNCH(lane_skips_shuffle, 1, 32, 0, 0)(32u, true, out);
+  outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("thread (3, 0, 0): __shfl_down_sync at test_emulation.cpp:"), std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("lane 3 calls it with mask 0xfffffff0, which leaves the lane out"), std::string::npos)
+      << outcome.report;
+}
+
+// Lanes 0-15 shuffle down by one among themselves (lane 15 reads lane 16, outside
+// the mask), or the whole warp shuffles with `width`.
+__global__ void undefined_shuffles(bool past_the_mask, int width, int* out) {
+  const unsigned lane = threadIdx.x;
+  if (past_the_mask) {
+    if (lane < 16) out[lane] = __shfl_down_sync(0x0000ffffu, int(lane), 1);
+  } else {
+    out[lane] = __shfl_xor_sync(0xffffffffu, int(lane), 1, width);
+  }
+}
+
+TEST_F(Emulation, ShufflesTheGpuLeavesUndefinedFailTheLaunch) {
+  int* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(int)), cudaSuccess);
+  ENU_LAUNCH(undefined_shuffles, 1, 32, 0, 0)(true, 32, out);
+  Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("thread (15, 0, 0): __shfl_down_sync at test_emulation.cpp:"), std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("lane 15 reads lane 16, which is not in the mask 0x0000ffff"), std::string::npos)
+      << outcome.report;
+
+  cudaDeviceReset();
+  ASSERT_EQ(cudaMalloc(&out, 32 * sizeof(int)), cudaSuccess);
+  ENU_LAUNCH(undefined_shuffles, 1, 32, 0, 0)(false, 6, out);
+  outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("thread (0, 0, 0): __shfl_xor_sync at test_emulation.cpp:"), std::string::npos)
+      << outcome.report;
+  EXPECT_NE(outcome.report.find("width 6 is not a power of 2 from 1 to 32"), std::string::npos) << outcome.report;
+}
+
+// Thread 0 stores a float in shared memory and thread `reader` loads it, with a
+// shuffle of the whole warp between, and a __syncwarp too when `fenced`.
+__global__ void handoff_around_shuffle(unsigned reader, bool fenced, float* out) {
+  ENU_DYNAMIC_SHARED(float, slot);
+  if (threadIdx.x == 0) slot[0] = 1.0f;
+  const float neighbour = __shfl_xor_sync(0xffffffffu, float(threadIdx.x), 1);
+  if (fenced) __syncwarp();
+  if (threadIdx.x == reader) out[0] = slot[0] + neighbour;
+}
+
+TEST_F(Emulation, AShuffleIsNoMemoryBarrierForTheRaceDetector) {
+  float* out = nullptr;
+  ASSERT_EQ(cudaMalloc(&out, sizeof(float)), cudaSuccess);
+  ENU_LAUNCH(handoff_around_shuffle, 1, 32, sizeof(float), 0)(1u, true, out);
+  ASSERT_EQ(synchronise().error, cudaSuccess) << "with __syncwarp the handoff is ordered";
+  EXPECT_EQ(host_copy(out, 1)[0], 1.0f + 0.0f);
+
+  ENU_LAUNCH(handoff_around_shuffle, 1, 32, sizeof(float), 0)(1u, false, out);
+  const Outcome outcome = synchronise();
+  EXPECT_EQ(outcome.error, cudaErrorLaunchFailure);
+  EXPECT_NE(outcome.report.find("read-after-write race on dynamic shared memory (4 bytes), byte offset 0: "
+                                "block (0, 0, 0) thread (0, 0, 0) wrote it"),
+            std::string::npos)
+      << outcome.report;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // The CUDA runtime as the emulation build sees it (cuda/emulation/README.md):
-// the types, qualifiers, built-in variables and runtime calls that cuda/ uses,
+// the types, qualifiers, built-in variables, runtime calls and device functions that cuda/ uses,
 // with the values and error codes of CUDA 12/13, run on the CPU. Each thread of
 // a block is a fiber; barriers, shared memory, streams and the device's limits
 // mean what they mean on an H100/H200.
@@ -14,6 +14,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <vector_types.h>      // uint3, dim3, float2, float4, int4
+#include <vector_functions.h>  // make_float2, make_float4, make_int4
+
 // ---- qualifiers: every function is a host function here ------------------------------
 #define __global__
 #define __device__
@@ -21,14 +24,6 @@
 #define __forceinline__ inline
 
 // ---- types and constants ------------------------------------------------------------
-struct uint3 {
-  unsigned x, y, z;
-};
-struct dim3 {
-  unsigned x, y, z;
-  constexpr dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
-};
-
 enum cudaError_t {
   cudaSuccess = 0,
   cudaErrorInvalidValue = 1,
@@ -217,3 +212,8 @@ class Launch {
 #define gridDim (::enu::emulation::current_thread().grid_dim)
 #define __syncthreads() ::enu::emulation::syncthreads(__FILE__, __LINE__)
 #define __syncwarp(...) ::enu::emulation::CallSite{__FILE__, __LINE__}.syncwarp(__VA_ARGS__)
+
+// What nvcc's cuda_runtime.h brings along for device code too: the fast-math
+// intrinsics and clock64, and the warp shuffles (which need CallSite and warpSize above).
+#include <device_functions.h>
+#include <sm_30_intrinsics.h>

@@ -3,10 +3,11 @@
 // it reaches a barrier or returns. The scheduler runs the runnable threads in
 // the chosen order, round after round, and after each round releases every
 // barrier whose threads have all arrived: __syncthreads when the whole block
-// waits at it, __syncwarp or a warp-collective call (wmma) when the whole warp
-// does. When nothing can run and nothing can be released, the block is reported
-// with where each thread is, instead of hanging. Blocks run one after another,
-// in the schedule's order.
+// waits at it, __syncwarp when the whole warp does, a warp-collective call
+// (wmma, the shuffles) when every lane of its mask waits in it. When nothing
+// can run and nothing can be released, the block is reported with where each
+// thread is, instead of hanging. Blocks run one after another, in the
+// schedule's order.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -91,9 +92,7 @@ struct ThreadState {
   const char* file = nullptr;  // the barrier it waits at
   int line = 0;
   const char* collective = nullptr;  // the warp-collective call it waits in ("mma_sync")
-  // Warp-collective calls made in this block: the same in every lane of a warp,
-  // since each call releases the lanes only together.
-  uint32_t collectives = 0;
+  unsigned collective_mask = 0;      // the lanes that call takes part with
   fctx::fcontext_t context = nullptr;
   void* fake_stack = nullptr;
   StackPool::Stack* stack = nullptr;
@@ -164,7 +163,6 @@ class Block {
       ThreadState& t = threads_[i];
       t.index.block_idx = index_;
       t.status = Status::runnable;
-      t.collectives = 0;
       t.fake_stack = nullptr;
       t.view = RunningThread{launch_.id, uint32_t(linear), uint32_t(i), 0, 0,
                              reinterpret_cast<uintptr_t>(t.stack->lowest),
@@ -202,20 +200,20 @@ class Block {
   }
 
   /// warp_exchange (emulator.hpp) for thread `t`.
-  WarpExchanged exchange(ThreadState& t, const char* operation, const char* file, int line, const void* mine,
-                         void* all, size_t bytes) {
+  WarpExchanged exchange(ThreadState& t, const char* operation, const char* file, int line, unsigned mask,
+                         const void* mine, void* all, size_t bytes) {
     if (bytes > kWarpExchangeBytes) misuse("a warp exchange of more than kWarpExchangeBytes a lane");
-    // Two buffers, used in turn: a lane released from this call may make the
-    // next one before the others have copied this one out.
-    WarpExchange::Buffer& buffer = exchanges_[t.view.thread / kWarpSize].buffers[t.collectives % 2];
-    const unsigned lane = t.view.thread % kWarpSize;
-    std::memcpy(buffer.data() + lane * bytes, mine, bytes);
-    ++t.collectives;
+    const unsigned lane = t.view.thread % kWarpSize, lanes = lanes_in_warp(t.view.thread);
+    if ((mask >> lane & 1) == 0) misuse("a warp exchange whose mask excludes the calling lane");
+    WarpExchange& slots = exchanges_[t.view.thread / kWarpSize];
+    std::memcpy(slots.arriving[lane].data(), mine, bytes);
     t.collective = operation;
+    t.collective_mask = mask & lanes_mask(lanes);
     wait(t, Status::at_warp_collective, file, line);
-    const unsigned lanes = lanes_in_warp(t.view.thread);
-    std::memcpy(all, buffer.data(), lanes * bytes);
-    return WarpExchanged{lane, lanes};
+    for (unsigned l = 0; l < lanes; ++l) {
+      std::memcpy(static_cast<unsigned char*>(all) + l * bytes, slots.released[l].data(), bytes);
+    }
+    return WarpExchanged{lane, lanes, t.collective_mask};
   }
 
   /// The threads of `thread`'s warp: 32, fewer in the last warp of a block that is not a multiple of 32.
@@ -252,9 +250,14 @@ class Block {
     size_t bytes, alignment;
   };
 
+  // What the lanes of a warp hand each other: each lane writes its contribution
+  // into `arriving` and waits; a release copies the released lanes' slots into
+  // `released`, which they read when they run next. A lane that has read may
+  // make its next call (writing `arriving`) before the others have read: no
+  // release, hence no write to `released`, comes between.
   struct WarpExchange {
-    using Buffer = std::array<unsigned char, kWarpSize * kWarpExchangeBytes>;
-    Buffer buffers[2];
+    using Slot = std::array<unsigned char, kWarpExchangeBytes>;
+    std::array<Slot, kWarpSize> arriving, released;
   };
 
   static void entry(fctx::transfer_t from) {
@@ -309,43 +312,71 @@ class Block {
     bool released = false;
     for (size_t w = 0; w < warp_epochs_.size(); ++w) {
       const size_t first = w * kWarpSize, last = std::min(threads_.size(), first + kWarpSize);
-      const Status status = threads_[first].status;
-      if (status != Status::at_warp_barrier && status != Status::at_warp_collective) continue;
-      bool whole_warp = true;
-      for (size_t i = first; i < last; ++i) whole_warp = whole_warp && threads_[i].status == status;
-      if (!whole_warp) continue;
-      if (status == Status::at_warp_collective && !same_collective(first, last)) continue;
-      // Only __syncwarp orders memory; a warp-collective call is no fence on a GPU either.
-      if (status == Status::at_warp_barrier) ++warp_epochs_[w];
-      for (size_t i = first; i < last; ++i) {
-        threads_[i].status = Status::runnable;
-        threads_[i].view.warp_epoch = warp_epochs_[w];
+      const bool whole_warp = std::all_of(threads_.begin() + first, threads_.begin() + last,
+                                          [](const ThreadState& t) { return t.status == Status::at_warp_barrier; });
+      if (whole_warp) {
+        ++warp_epochs_[w];  // only __syncwarp orders memory
+        for (size_t i = first; i < last; ++i) {
+          threads_[i].status = Status::runnable;
+          threads_[i].view.warp_epoch = warp_epochs_[w];
+        }
+        released = true;
+        continue;
       }
-      released = true;
+      for (size_t i = first; i < last; ++i) {
+        if (threads_[i].status == Status::at_warp_collective && collective_complete(first, threads_[i])) {
+          release_collective(w, threads_[i].collective_mask);
+          released = true;
+        }
+      }
     }
     return released;
   }
 
-  /// True when the lanes [first, last) wait in one warp-collective call; else reports where they are.
-  bool same_collective(size_t first, size_t last) {
-    for (size_t i = first + 1; i < last; ++i) {
-      if (threads_[i].file != threads_[first].file || threads_[i].line != threads_[first].line) {
-        fail("warp-collective calls reached at different places: " + where_threads_are());
+  /// True when every lane of `t`'s mask waits in the same call as `t` (the same
+  /// place, the same mask). A lane of the mask elsewhere may still come (it may
+  /// first have to pass another call), so a mismatch is no fault yet: when
+  /// nothing can move any more, run() reports where every thread waits.
+  bool collective_complete(size_t first, const ThreadState& t) const {
+    for (unsigned l = 0; l < kWarpSize; ++l) {
+      if ((t.collective_mask >> l & 1) == 0) continue;
+      const ThreadState& other = threads_[first + l];
+      if (other.status != Status::at_warp_collective || other.file != t.file || other.line != t.line ||
+          other.collective_mask != t.collective_mask) {
         return false;
       }
     }
     return true;
   }
 
+  /// Lets the lanes of `mask` in warp `w` go on, with what each contributed;
+  /// a warp-collective call is no fence on a GPU, so the race detector sees no barrier.
+  void release_collective(size_t w, unsigned mask) {
+    WarpExchange& slots = exchanges_[w];
+    for (unsigned l = 0; l < kWarpSize; ++l) {
+      if ((mask >> l & 1) == 0) continue;
+      slots.released[l] = slots.arriving[l];
+      threads_[w * kWarpSize + l].status = Status::runnable;
+    }
+  }
+
+  /// " with mask 0x0000ffff" for a collective call of part of a warp; "" for the whole warp.
+  std::string mask_of(const ThreadState& t) const {
+    if (t.collective_mask == lanes_mask(lanes_in_warp(t.view.thread))) return "";
+    char text[32];
+    std::snprintf(text, sizeof text, " with mask 0x%08x", t.collective_mask);
+    return text;
+  }
+
   /// "threads 0-31 wait at __syncwarp (file:line); threads 32-63 have returned"
   std::string where_threads_are() const {
-    auto state_of = [](const ThreadState& t) -> std::string {
+    auto state_of = [this](const ThreadState& t) -> std::string {
       const std::string site = " (" + basename_of(t.file ? t.file : "") + ":" + std::to_string(t.line) + ")";
       switch (t.status) {
         case Status::exited: return "have returned";
         case Status::runnable: return "are running";
         case Status::at_warp_barrier: return "wait at __syncwarp" + site;
-        case Status::at_warp_collective: return "wait in " + std::string(t.collective) + site;
+        case Status::at_warp_collective: return "wait in " + std::string(t.collective) + mask_of(t) + site;
         case Status::at_block_barrier: return "wait at __syncthreads" + site;
       }
       return "";
@@ -423,7 +454,7 @@ void syncthreads(const char* file, int line) {
 void syncwarp(unsigned mask, const char* file, int line) {
   Block& block = block_of_kernel("__syncwarp called");
   const unsigned lanes = block.lanes_in_warp(current->view.thread);
-  const unsigned whole_warp = lanes == kWarpSize ? 0xffffffffu : (1u << lanes) - 1;
+  const unsigned whole_warp = lanes_mask(lanes);
   if ((mask & whole_warp) != whole_warp) {
     block.fail(thread_name(current->view.block, current->view.thread) + " calls __syncwarp(" + std::to_string(mask) +
                ") at " + basename_of(file) + ":" + std::to_string(line) +
@@ -432,9 +463,14 @@ void syncwarp(unsigned mask, const char* file, int line) {
   block.wait(*current, Status::at_warp_barrier, file, line);
 }
 
-WarpExchanged warp_exchange(const char* operation, const char* file, int line, const void* mine, void* all,
-                            size_t bytes) {
-  return block_of_kernel(operation).exchange(*current, operation, file, line, mine, all, bytes);
+WarpExchanged warp_exchange(const char* operation, const char* file, int line, unsigned mask, const void* mine,
+                            void* all, size_t bytes) {
+  return block_of_kernel(operation).exchange(*current, operation, file, line, mask, mine, all, bytes);
+}
+
+unsigned current_lane() {
+  block_of_kernel("a warp-collective call");
+  return current->view.thread % kWarpSize;
 }
 
 void* dynamic_shared() { return block_of_kernel("dynamic shared memory used").dynamic_shared(); }

@@ -44,18 +44,26 @@ inline std::string basename_of(const char* file) {
   return slash ? slash + 1 : file;
 }
 
-/// The rendezvous of a warp-collective call (nvcuda::wmma's *_sync): the calling
-/// thread contributes `bytes` (at most kWarpExchangeBytes) from `mine` and waits
-/// until every lane of its warp has made the same call (at the same place); then
-/// `all` receives every lane's contribution, lane by lane. Unlike __syncwarp it orders no memory accesses: the race
-/// detector sees no barrier. Lanes that never arrive fail the launch with where
-/// each thread is.
+/// The lanes [0, lanes) as a mask.
+constexpr unsigned lanes_mask(unsigned lanes) { return lanes >= kWarpSize ? 0xffffffffu : (1u << lanes) - 1; }
+
+/// The rendezvous of a warp-collective call (nvcuda::wmma's *_sync, the
+/// shuffles): the calling thread contributes `bytes` (at most kWarpExchangeBytes)
+/// from `mine` and waits until every lane of `mask` (which must hold the caller;
+/// lanes past a short last warp do not count) has made the same call, at the same
+/// place with the same mask; then `all` receives every lane's contribution, lane
+/// by lane (a lane outside the mask: whatever it last contributed). Unlike
+/// __syncwarp it orders no memory accesses: the race detector sees no barrier.
+/// Lanes that never arrive fail the launch with where each thread is.
 constexpr size_t kWarpExchangeBytes = 32;
 struct WarpExchanged {
   unsigned lane, lanes;  // the caller's lane; the warp's lanes (32 but in a short last warp)
+  unsigned mask;         // the lanes that took part: the mask asked for, less lanes past the warp's end
 };
-WarpExchanged warp_exchange(const char* operation, const char* file, int line, const void* mine, void* all,
-                            size_t bytes);
+WarpExchanged warp_exchange(const char* operation, const char* file, int line, unsigned mask, const void* mine,
+                            void* all, size_t bytes);
+/// The running thread's lane in its warp.
+unsigned current_lane();
 
 // ---- random draws: the shuffled schedule, the wmma element mapping -------------------
 inline uint64_t splitmix64(uint64_t x) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -77,17 +78,37 @@ Region* find(uintptr_t address) {
   return address < (*it)->end ? it->get() : nullptr;
 }
 
-/// "file:line in function" for a code address, where a symbolizer is at hand.
+/// The emulation's headers ("/path/cuda/emulation/include/"), from this file's path.
+const std::string& emulation_headers() {
+  static const std::string headers = [] {
+    std::string path = __FILE__;
+    return path.substr(0, path.rfind("src/race_detector.cpp")) + "include/";
+  }();
+  return headers;
+}
+
+/// "file:line in function" for a code address, where a symbolizer is at hand:
+/// the innermost function outside the emulation's headers, so that an access
+/// inside float4's copy or a wmma load names the kernel's line.
 std::string describe_code(uintptr_t pc) {
-  char text[512] = "";
+  char text[2048] = "";
   if (__sanitizer_symbolize_pc) {
     // pc is the return address of the hook's call; pc - 1 lies in the access's instruction.
+    // One frame per inlined function, innermost first, each ended by a 0, the last by two.
     __sanitizer_symbolize_pc(reinterpret_cast<void*>(pc - 1), "%s:%l in %f", text, sizeof text);
   }
-  if (text[0] == '\0' || std::string(text).rfind("<null>", 0) == 0) {
-    std::snprintf(text, sizeof text, "code address %#zx", size_t(pc));
+  const char* chosen = text;
+  for (const char* frame = text; frame < text + sizeof text && *frame; frame += std::strlen(frame) + 1) {
+    if (std::string(frame).rfind(emulation_headers(), 0) != 0) {
+      chosen = frame;
+      break;
+    }
   }
-  return text;
+  if (chosen[0] == '\0' || std::string(chosen).rfind("<null>", 0) == 0) {
+    std::snprintf(text, sizeof text, "code address %#zx", size_t(pc));
+    chosen = text;
+  }
+  return chosen;
 }
 
 /// True when `earlier` is ordered before the running thread's access `now`.
@@ -99,21 +120,28 @@ ENU_HOT bool ordered(const Access& earlier, const RunningThread& now, bool per_b
   return earlier.thread / kWarpSize == now.thread / kWarpSize && earlier.warp_epoch < now.warp_epoch;
 }
 
-void report(const char* kind, const Region& region, uintptr_t address, const Access& earlier, bool earlier_wrote,
-            const RunningThread& now, bool now_writes, uintptr_t pc) {
+/// True when the fault of the instructions (`earlier_pc`, `pc`) is to be reported:
+/// the first time in this launch, and among its first kReportsPerLaunch.
+bool first_report(const RunningThread& now, uintptr_t earlier_pc, uintptr_t pc) {
   State& s = state();
   if (s.report_launch != now.launch) {
     s.report_launch = now.launch;
     s.reports = 0;
     s.reported.clear();
   }
-  if (!s.reported.insert({earlier.pc, pc}).second) return;  // the same pair of instructions, already named
+  if (!s.reported.insert({earlier_pc, pc}).second) return false;  // the same instructions, already named
   if (++s.reports > kReportsPerLaunch) {
     if (s.reports == kReportsPerLaunch + 1) {
-      report_in_block("more races; only the first " + std::to_string(kReportsPerLaunch) + " are listed");
+      report_in_block("more faults; only the first " + std::to_string(kReportsPerLaunch) + " are listed");
     }
-    return;
+    return false;
   }
+  return true;
+}
+
+void report(const char* kind, const Region& region, uintptr_t address, const Access& earlier, bool earlier_wrote,
+            const RunningThread& now, bool now_writes, uintptr_t pc) {
+  if (!first_report(now, earlier.pc, pc)) return;
   report_in_block(std::string(kind) + " race on " + region.description + ", byte offset " +
                   std::to_string(address - region.begin) + ": " + thread_name(earlier.block, earlier.thread) +
                   (earlier_wrote ? " wrote" : " read") + " it at " + describe_code(earlier.pc) + ", then " +
@@ -167,17 +195,23 @@ ENU_HOT void check_word(Region& region, size_t word, bool write, const RunningTh
   }
 }
 
+/// The watched region holding `address`, or null.
+ENU_HOT Region* region_of(uintptr_t address) {
+  Region* region = last_region;
+  if (!region || address < region->begin || address >= region->end) {
+    region = find(address);
+    if (region) last_region = region;
+  }
+  return region;
+}
+
 ENU_HOT void check(const void* pointer, size_t bytes, bool write, uintptr_t pc) {
   const RunningThread* now = running;
   if (!now) return;
   const uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
   if (address >= now->stack_begin && address < now->stack_end) return;  // its own locals
-  Region* region = last_region;
-  if (!region || address < region->begin || address >= region->end) {
-    region = find(address);
-    if (!region) return;
-    last_region = region;
-  }
+  Region* region = region_of(address);
+  if (!region) return;
   const size_t first = (address - region->begin) / kWord;
   const size_t last = (std::min(address + bytes, region->end) - 1 - region->begin) / kWord;
   for (size_t word = first; word <= last; ++word) check_word(*region, word, write, *now, pc);
@@ -208,6 +242,37 @@ void unwatch(const void* begin) {
 }
 
 void set_running_thread(const RunningThread* thread) { running = thread; }
+
+namespace {
+
+/// A vector access at a misaligned address faults on the GPU: reported once per instruction.
+void check_alignment(const void* pointer, size_t bytes, const char* type, bool write, const RunningThread& now,
+                     uintptr_t pc) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
+  // Keyed by the instruction, with 0 or 1 (no instruction) for the race's earlier one.
+  if (address % bytes == 0 || !first_report(now, write ? 1 : 0, pc)) return;
+  const Region* region = region_of(address);
+  char raw[32];
+  std::snprintf(raw, sizeof raw, "address %#zx", size_t(address));
+  const std::string where =
+      region ? region->description + " at byte offset " + std::to_string(address - region->begin) : raw;
+  report_in_block("misaligned address: " + thread_name(now.block, now.thread) + (write ? " wrote a " : " read a ") +
+                  type + " (" + std::to_string(bytes) + " bytes) " + (write ? "to " : "from ") + where + " at " +
+                  describe_code(pc) + "; a " + type + " needs an address that is a multiple of " +
+                  std::to_string(bytes));
+}
+
+}  // namespace
+
+void vector_access(const void* from, const void* to, size_t bytes, const char* type) {
+  const RunningThread* now = running;
+  if (!now) return;
+  const uintptr_t pc = uintptr_t(__builtin_return_address(0));
+  check_alignment(from, bytes, type, false, *now, pc);
+  check_alignment(to, bytes, type, true, *now, pc);
+  check(from, bytes, false, pc);
+  check(to, bytes, true, pc);
+}
 
 
 void record_read(const void* address, size_t bytes) {

@@ -126,7 +126,7 @@ const Element* begin_matrix_access(const char* operation, const CallSite& site, 
                                    unsigned ldm, bool row_major) {
   const MatrixArguments mine{pointer, ldm, row_major};
   MatrixArguments all[kWarpSize];
-  const WarpExchanged warp = warp_exchange(operation, site.file, site.line, &mine, all, sizeof mine);
+  const WarpExchanged warp = warp_exchange(operation, site.file, site.line, ~0u, &mine, all, sizeof mine);
   if (!whole_warp(operation, site, warp)) return nullptr;
   // Every lane sees every lane's arguments and stops alike; lane 0 alone reports.
   const std::string problem = argument_problem(all);
@@ -145,7 +145,7 @@ void mma(const CallSite& site, Fragment a_kind, Fragment b_kind, const float* a,
   Operands mine, all[kWarpSize];
   std::memcpy(mine.a, a, sizeof mine.a);
   std::memcpy(mine.b, b, sizeof mine.b);
-  const WarpExchanged warp = warp_exchange("mma_sync", site.file, site.line, &mine, all, sizeof mine);
+  const WarpExchanged warp = warp_exchange("mma_sync", site.file, site.line, ~0u, &mine, all, sizeof mine);
   if (!whole_warp("mma_sync", site, warp)) return;
 
   const Mapping &ma = mapping(a_kind), &mb = mapping(b_kind), &mc = mapping(Fragment::accumulator);

@@ -937,17 +937,25 @@ TEST_F(Emulation, WmmaArgumentsTheGpuRefusesFailTheLaunch) {
       << outcome.report;
 }
 
+/// A lane's share of A and B full of ones and of a zero accumulator: for the
+/// kernels below, which need an mma_sync to happen (each element of A B is 8).
+struct OnesProduct {
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  __device__ OnesProduct() {
+    wmma::fill_fragment(a, 1.0f);
+    wmma::fill_fragment(b, 1.0f);
+    wmma::fill_fragment(acc, 0.0f);
+  }
+};
+
 // Lane 5 returns before the mma_sync that the rest of its warp waits in.
 __global__ void lane_skips_mma(float* d) {
-  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
-  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> b;
-  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
-  wmma::fill_fragment(a, 1.0f);
-  wmma::fill_fragment(b, 1.0f);
-  wmma::fill_fragment(acc, 0.0f);
+  OnesProduct p;
   if (threadIdx.x == 5) return;
-  wmma::mma_sync(acc, a, b, acc);
-  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+  wmma::mma_sync(p.acc, p.a, p.b, p.acc);
+  wmma::store_matrix_sync(d, p.acc, 16, wmma::mem_row_major);
 }
 
 TEST_F(Emulation, ALaneThatSkipsMmaSyncFailsTheLaunchInsteadOfHanging) {
@@ -969,15 +977,10 @@ TEST_F(Emulation, ALaneThatSkipsMmaSyncFailsTheLaunchInsteadOfHanging) {
 __global__ void handoff_around_mma(unsigned reader, bool fenced, float* out) {
   ENU_DYNAMIC_SHARED(float, slot);
   if (threadIdx.x == 0) slot[0] = 1.0f;
-  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
-  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
-  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
-  wmma::fill_fragment(a, 1.0f);
-  wmma::fill_fragment(b, 1.0f);
-  wmma::fill_fragment(acc, 0.0f);
-  wmma::mma_sync(acc, a, b, acc);
+  OnesProduct p;
+  wmma::mma_sync(p.acc, p.a, p.b, p.acc);
   if (fenced) __syncthreads();
-  if (threadIdx.x == reader) out[0] = slot[0] + acc.x[0];
+  if (threadIdx.x == reader) out[0] = slot[0] + p.acc.x[0];
 }
 
 TEST_F(Emulation, MmaSyncIsNoMemoryBarrierForTheRaceDetector) {

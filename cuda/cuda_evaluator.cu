@@ -5,6 +5,7 @@
 
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
+#include "fused_v2.cuh"
 #include "enu/task_lifetimes.hpp"
 #include "launch_geometry.cuh"
 #include "layered_network.cuh"
@@ -31,10 +32,16 @@ std::string cell_limit(const CellSpec& cell, const char* role) {
          "; the fused kernels take at most " + std::to_string(cuda::kFusedMaxMemory);
 }
 
-std::string shared_limit(size_t bytes, const std::string& what) {
+/// The most shared memory a block may opt in to on the current device, in bytes.
+size_t device_shared_limit() {
   int limit = 0;
   ENU_CUDA_CHECK(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, current_device()));
-  if (bytes <= size_t(limit)) return "";
+  return size_t(limit);
+}
+
+std::string shared_limit(size_t bytes, const std::string& what) {
+  const size_t limit = device_shared_limit();
+  if (bytes <= limit) return "";
   return what + " needs " + std::to_string(bytes / 1024) + " KiB of shared memory per block; " +
          "this device gives at most " + std::to_string(limit / 1024) + " KiB";
 }
@@ -127,25 +134,46 @@ class DeviceModel {
                   std::to_string(net_.channels) + " channels; " + name + " gives " +
                   std::to_string(task.shape.sources) + " sources of " + std::to_string(task.shape.channels));
     }
-    // auto takes the fused kernel wherever it fits: both cells within the memory
-    // it gives a lane, and a block's parameters and signals within the device's
-    // shared memory. The layered path, which has neither limit, takes the rest.
+    // auto takes the first kernel that takes the network: fused_v2 (ENU, NFENU and
+    // GRU cells of memory <= 32, a member's weights and one lifetime within the
+    // device's shared memory), then fused (memory within what it gives a lane, a
+    // block's parameters and signals in shared memory), then the layered path,
+    // which has neither limit.
+    const int observation_size = task.shape.sources * task.shape.channels;
+    std::string v2_limit = cuda::fused_v2_cell_limit(net_);
+    if (v2_limit.empty()) {
+      v2_limit = shared_limit(cuda::fused_v2_shared_bytes(net_, model.param_count(), observation_size, 1),
+                              "fused_v2: a member's weights and one lifetime's network");
+    }
     std::string fused_limit = cell_limit(net_.synapse, "synapse");
     if (fused_limit.empty()) fused_limit = cell_limit(net_.neuron, "neuron");
     if (fused_limit.empty()) {
-      fused_limit = shared_limit(
-          cuda::network_shared_bytes(net_, model.param_count(), task.shape.sources * task.shape.channels),
-          "a member's parameters and the network's signals");
+      fused_limit = shared_limit(cuda::network_shared_bytes(net_, model.param_count(), observation_size),
+                                 "a member's parameters and the network's signals");
     }
-    if (options.path == CudaPath::fused) require(fused_limit);
-    const bool layered =
-        options.path == CudaPath::layered || (options.path == CudaPath::automatic && !fused_limit.empty());
-    if (layered) layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
+    switch (options.path) {
+      case CudaPath::fused_v2: require(v2_limit); path_ = CudaPath::fused_v2; break;
+      case CudaPath::fused: require(fused_limit); path_ = CudaPath::fused; break;
+      case CudaPath::layered: path_ = CudaPath::layered; break;
+      case CudaPath::automatic:
+        path_ = v2_limit.empty() ? CudaPath::fused_v2 : fused_limit.empty() ? CudaPath::fused : CudaPath::layered;
+        break;
+    }
+    precision_ = options.precision;
+    if (path_ == CudaPath::layered) {
+      layered_ = std::make_unique<cuda::LayeredNetwork>(net_, model.param_count(), options.tf32);
+    }
   }
 
   bool is_network() const { return model_.kind == ModelSpec::Kind::network; }
   size_t param_count() const { return model_.param_count(); }
-  std::string path() const { return !is_network() ? "" : (layered_ ? " layered" : " fused"); }
+  /// " fused_v2 tf32", " fused", " layered"; "" for a single cell.
+  std::string path() const {
+    if (!is_network()) return "";
+    std::string name = std::string(" ") + to_string(path_);
+    if (path_ == CudaPath::fused_v2) name += std::string(" ") + to_string(precision_);
+    return name;
+  }
 
   void launch(const Population& pop, const LifetimeSet& lifetimes, const cuda::DeviceTask& task,
               cuda::DeviceBuffer<float>& state, size_t held_bytes, float* fitness, cudaStream_t stream) {
@@ -166,6 +194,11 @@ class DeviceModel {
       layered_held_ = std::max(layered_held_, chunk * member_bytes);
       return;
     }
+    if (path_ == CudaPath::fused_v2) {
+      const int per_block = cuda::fused_v2_lifetimes_per_block(
+          net_, pop.param_count, task.shape.sources * task.shape.channels, lifetimes.count, device_shared_limit());
+      return cuda::launch_fused_v2(net_, pop, lifetimes, task, precision_, per_block, fitness, stream);
+    }
     const size_t floats = cuda::network_state_floats(net_) * pop.size * lifetimes.count;
     check_free(floats * sizeof(float), held_bytes + state.size() * sizeof(float),
                [&] { return population_text(pop, lifetimes); });
@@ -178,6 +211,8 @@ class DeviceModel {
   DeviceBuffer<int> pre_;
   cuda::DeviceNetwork net_;
   int members_per_chunk_;
+  CudaPath path_ = CudaPath::automatic;  // what runs a network: fused_v2, fused or layered
+  CudaPrecision precision_ = CudaPrecision::fp32;  // fused_v2's GEMMs
   std::unique_ptr<cuda::LayeredNetwork> layered_;
   size_t layered_held_ = 0;  // bytes the layered path has allocated (about)
 };
@@ -252,6 +287,22 @@ class CentreRun {
 };
 
 }  // namespace
+
+std::string cuda_network_path_limit(const NetworkSpec& network, CudaPath path) {
+  cuda::DeviceNetwork net;
+  net.synapse = network.synapse_cell();
+  net.neuron = network.neuron_cell();
+  switch (path) {
+    case CudaPath::fused_v2: return cuda::fused_v2_cell_limit(net);
+    case CudaPath::fused: {
+      const std::string synapse = cell_limit(net.synapse, "synapse");
+      return synapse.empty() ? cell_limit(net.neuron, "neuron") : synapse;
+    }
+    case CudaPath::automatic:
+    case CudaPath::layered: return "";
+  }
+  return "";
+}
 
 std::unique_ptr<Evaluator> make_cuda_evaluator(const ModelSpec& model, const TaskConfig& task,
                                                const CudaOptions& options) {

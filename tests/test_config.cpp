@@ -76,7 +76,8 @@ RunConfig unusual_config(const std::string& task) {
   c.model.cell = {CellKind::lstm, 5, 7, 3, true};
   c.es = {10, 3, std::nextafter(0.01f, 1.0f), 0.999f, 1e-7f, Shaping::centred_ranks, 3.5f,
           OptimizerKind::adam, 0.003f, 0.5f, 0.8f, 0.99f, 1e-6f, 1e-4f, NonFinitePolicy::abort, 0.25f};
-  c.run = {std::numeric_limits<uint64_t>::max(), 7, 1.0 / 7, 3, BackendKind::reference, UpdateDevice::host, CudaPath::layered, true, 2,
+  c.run = {std::numeric_limits<uint64_t>::max(), 7, 1.0 / 7, 3, BackendKind::reference, UpdateDevice::host, CudaPath::layered, true,
+           CudaPrecision::tf32x3, 2,
            "out dir/x", "runs/a b/checkpoint_best.npz", 17, 5,
            2.0 / 3};
   return c;

@@ -19,7 +19,7 @@ EvaluatorRequest request_for(const RunConfig& config, int local_rank, StageProfi
   // so that results do not depend on how many threads run them.
   request.lifetimes_per_item =
       std::min(config.es.lifetimes, request.model.kind == ModelSpec::Kind::cell ? 32 : 8);
-  request.cuda = CudaOptions{config.run.cuda_path, config.run.cuda_tf32};
+  request.cuda = CudaOptions{config.run.cuda_path, config.run.cuda_tf32, config.run.cuda_precision};
   request.local_rank = local_rank;
   request.profile = profile;
   return request;

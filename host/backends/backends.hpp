@@ -72,8 +72,10 @@ class Backend {
   virtual std::unique_ptr<EsUpdater> make_updater() const { return nullptr; }
   /// Its hardware's label and peak when the CPU backends have `threads` threads.
   virtual BenchHardware bench_hardware(int threads) const = 0;
-  /// The ways it can run a network (run.cuda_path); `enu bench` and the tests take each in turn.
-  virtual std::vector<CudaPath> network_paths() const { return {CudaPath::automatic}; }
+  /// The ways it can run `network` (run.cuda_path): those whose kernels take its
+  /// cells (the device's memory is checked when the evaluator is made). `enu
+  /// bench` and the tests take each in turn.
+  virtual std::vector<CudaPath> network_paths(const NetworkSpec&) const { return {CudaPath::automatic}; }
   /// Every step's actions of the replayed lifetimes, [lifetimes x steps x actions].
   virtual std::vector<float> replay(const ReplayRequest& request) const = 0;
 };

@@ -43,7 +43,13 @@ class CudaBackend final : public Backend {
     // Warm up on the whole population: a GPU's rate depends on how full it is.
     return {"cuda (" + cuda_device_name() + ")", cuda_peak_gflops(), 1 << 30};
   }
-  std::vector<CudaPath> network_paths() const override { return {CudaPath::fused, CudaPath::layered}; }
+  std::vector<CudaPath> network_paths(const NetworkSpec& network) const override {
+    std::vector<CudaPath> paths;
+    for (CudaPath path : {CudaPath::fused_v2, CudaPath::fused, CudaPath::layered}) {
+      if (cuda_network_path_limit(network, path).empty()) paths.push_back(path);
+    }
+    return paths;
+  }
 
   // The device replays lifetimes from 0: lifetimes before `first` run on zero
   // observations, and their rows are dropped.

@@ -282,7 +282,8 @@ int bench_command(const BenchFlags& flags) {
     for (const BenchCase& c : cases) {
       // Networks on a backend with several network paths: each, side by side.
       const bool network = c.config.model.kind == ModelSpec::Kind::network;
-      const std::vector<CudaPath> paths = network ? backend->network_paths() : std::vector<CudaPath>{CudaPath::automatic};
+      const std::vector<CudaPath> paths =
+          network ? backend->network_paths(c.config.model_spec().network) : std::vector<CudaPath>{CudaPath::automatic};
       for (CudaPath path : paths) {
         const std::string label = paths.size() > 1 ? hardware.label + " " + to_string(path) : hardware.label;
         const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {

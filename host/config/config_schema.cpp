@@ -224,10 +224,14 @@ void fields(V& v, RunSettings& c) {
            "evaluation backend; auto = cuda when a GPU is present, else cpu");
   v.choice("es_update", c.es_update, {UpdateDevice::automatic, UpdateDevice::host, UpdateDevice::cuda},
            "where the ES update runs: auto = cuda when the cuda backend evaluates, else host");
-  v.choice("cuda_path", c.cuda_path, {CudaPath::automatic, CudaPath::fused, CudaPath::layered},
-           "networks on the cuda backend: fused = one kernel, a block per lifetime; layered = cuBLAS GEMMs per gate "
-           "layer over all lifetimes; auto = fused where the kernel takes the network, else layered");
+  v.choice("cuda_path", c.cuda_path, {CudaPath::automatic, CudaPath::fused, CudaPath::fused_v2, CudaPath::layered},
+           "networks on the cuda backend: fused_v2 = one kernel, a block per member, gate GEMMs as warp tiles; "
+           "fused = one kernel, a block per lifetime; layered = cuBLAS GEMMs per gate layer over all lifetimes; "
+           "auto = the first of fused_v2, fused, layered that takes the network");
   v.field("cuda_tf32", c.cuda_tf32, "layered path: let cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error)");
+  v.choice("cuda_precision", c.cuda_precision, {CudaPrecision::fp32, CudaPrecision::tf32, CudaPrecision::tf32x3},
+           "fused_v2 path: the gate GEMMs' arithmetic; fp32 = FP32 FMAs; tf32 = tensor cores, operands rounded to "
+           "TF32 (~1e-3 relative error); tf32x3 = tensor cores on split operands, FP32-class error");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
   v.field("init_from", c.init_from,

@@ -55,7 +55,17 @@ const char* to_string(CudaPath path) {
   switch (path) {
     case CudaPath::automatic: return "auto";
     case CudaPath::fused: return "fused";
+    case CudaPath::fused_v2: return "fused_v2";
     case CudaPath::layered: return "layered";
+  }
+  return "?";
+}
+
+const char* to_string(CudaPrecision precision) {
+  switch (precision) {
+    case CudaPrecision::fp32: return "fp32";
+    case CudaPrecision::tf32: return "tf32";
+    case CudaPrecision::tf32x3: return "tf32x3";
   }
   return "?";
 }

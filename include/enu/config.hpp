@@ -15,7 +15,11 @@ enum class Shaping { pareto, centred_ranks };
 enum class OptimizerKind { sgd, adam };
 enum class NonFinitePolicy { worst, abort };
 enum class UpdateDevice { automatic, host, cuda };
-enum class CudaPath { automatic, fused, layered };
+enum class CudaPath { automatic, fused, fused_v2, layered };
+/// The arithmetic of the fused v2 kernel's gate GEMMs (docs/gpu_v2.md): fp32 = FP32
+/// FMAs; tf32 = tensor cores on operands rounded to TF32 (10-bit mantissa);
+/// tf32x3 = tensor cores on split operands (hi*hi + hi*lo + lo*hi), FP32-class error.
+enum class CudaPrecision { fp32, tf32, tf32x3 };
 /// The maze's scoring and energy (docs/maze.md, "Rules"): published = the authors'
 /// code; forgiving = enu's first rule set (the first poison after a swap is free,
 /// poisons in a row or starvation end the lifetime).
@@ -139,6 +143,7 @@ struct RunSettings {
   UpdateDevice es_update = UpdateDevice::automatic;  // where the ES update runs; auto = cuda with the cuda backend
   CudaPath cuda_path = CudaPath::automatic;  // networks on cuda: fused kernel or layered GEMMs; auto by size
   bool cuda_tf32 = false;                    // layered path: TF32 tensor cores in the GEMMs
+  CudaPrecision cuda_precision = CudaPrecision::fp32;  // fused v2 kernel: its GEMMs' arithmetic
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
   std::string init_from;                 // a checkpoint whose centre starts the run ("" -> the model's initialisation)
@@ -174,6 +179,7 @@ const char* to_string(OptimizerKind kind);
 const char* to_string(NonFinitePolicy policy);
 const char* to_string(UpdateDevice device);
 const char* to_string(CudaPath path);
+const char* to_string(CudaPrecision precision);
 const char* to_string(MazeRules rules);
 const char* to_string(MazeLayout layout);
 const char* to_string(MazeActions actions);

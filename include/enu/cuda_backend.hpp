@@ -28,12 +28,18 @@ std::string cuda_device_name();
 /// full occupancy measures it (best of five): the GPU denominator of `enu bench`.
 double cuda_peak_gflops();
 
-/// How networks run on the device (run.cuda_path, run.cuda_tf32).
+/// How networks run on the device (run.cuda_path, run.cuda_tf32, run.cuda_precision).
 struct CudaOptions {
   CudaPath path = CudaPath::automatic;
-  bool tf32 = false;
+  bool tf32 = false;                                // layered path
+  CudaPrecision precision = CudaPrecision::fp32;    // fused_v2 path
   int members_per_chunk = 0;  // layered path: members evaluated together; 0 = as many as fit in memory
 };
+
+/// Why run.cuda_path `path` cannot take `network`'s cells ("" when it can; auto
+/// and layered take every network). Shared memory, which depends on the device
+/// and the task, is checked when the evaluator is made.
+std::string cuda_network_path_limit(const NetworkSpec& network, CudaPath path);
 
 /// The CUDA backend for a single-unit task (iaf, stdp, stdp_complex) on a cell,
 /// or a maze task (tmaze, double_tmaze) on a network. One launch evaluates a

@@ -222,7 +222,7 @@ TEST_P(BackendParity, Networks) {
         if (published) model.init_params(23, theta.data());
         ReplayRequest request = runner_replay(model, ObservationShape{net.spec.topology.inputs, 3}, theta,
                                               net.steps / (published ? 2 : 1), 9);
-        for (CudaPath path : backend().network_paths()) {
+        for (CudaPath path : backend().network_paths(model.network)) {
           const std::string what = net.name + " ticks " + std::to_string(ticks) +
                                    (published ? " published init" : "") + ", path " + to_string(path);
           SCOPED_TRACE(what);
@@ -279,7 +279,7 @@ TEST_P(BackendParity, NetworksOfEveryKernelShape) {
                             lifetimes,
                             CudaOptions{}};
       const std::vector<float> reference = find_backend(BackendKind::reference).replay(request);
-      for (CudaPath path : backend().network_paths()) {
+      for (CudaPath path : backend().network_paths(model.network)) {
         request.cuda.path = path;
         expect_close(backend().replay(request), reference, unscreened_tolerance(backend()), replay_layout(request),
                      name + ", ticks " + std::to_string(ticks) + ", " + to_string(path));
@@ -359,7 +359,7 @@ TEST_P(BackendParity, MazeTaskFitness) {
       Population::mirrored(centre.data(), centre.size(), 8, 0.05f).with_seed(19).at_generation(3);
     const LifetimeSet lifetimes{19, 3, 4};
     const std::vector<float> reference = fitness_on(find_backend(BackendKind::reference), request, pop, lifetimes);
-    for (CudaPath path : backend().network_paths()) {
+    for (CudaPath path : backend().network_paths(request.model.network)) {
       request.cuda.path = path;
       const std::string what = std::string(name) + ", rules " + to_string(m.maze.rules) + ", noise on " +
                                to_string(noise_on) + ", " + to_string(path);

@@ -22,6 +22,7 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline
+#define __launch_bounds__(...)  // a register and occupancy hint to ptxas; nothing to emulate
 
 // ---- types and constants ------------------------------------------------------------
 enum cudaError_t {

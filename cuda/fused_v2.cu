@@ -1,0 +1,416 @@
+// The fused v2 network kernel. Reading order: the shared-memory layout, the
+// warp's cell step over one tile of 16 cell instances, the staging of a
+// synapse and a neuron tile, the kernel, the launcher.
+//
+// Work mapping: a block is one member and a group of its lifetimes (as many as
+// fit in shared memory; the published maze's 8 at C = 16, M = 32). Its cell
+// instances are rows: rows (lifetime, synapse) of the synapse phase, rows
+// (lifetime, neuron) of the neuron phase. A warp takes tiles of 16 rows in
+// turn: it stages their gate inputs [h | 1 | x | o_prev] in its own shared
+// buffer, multiplies them by the member's weights (shared, laid out once) as
+// 16 x 16 tiles of a GEMM (warp_gemm.cuh: fp32, tf32 or tf32x3), and applies
+// the gates element by element on the accumulators. A tick needs two block
+// barriers: after the synapses (the neurons read their outputs) and after the
+// neurons (the next tick's synapses read theirs).
+#include "fused_v2.cuh"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "cell_maths.cuh"
+#include "cuda_check.cuh"
+#include "enu/network.hpp"
+#include "kernel_syntax.cuh"
+#include "kernel_tasks.cuh"
+#include "launch_geometry.cuh"
+#include "member_theta.cuh"
+#include "warp_gemm.cuh"
+
+namespace enu::cuda {
+namespace {
+
+constexpr int kWarps = 8;
+constexpr int kTileRows = 16;  // a tile is one 16-row GEMM tile of cell instances
+
+__host__ __device__ constexpr int round_up(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
+__host__ __device__ constexpr size_t round_up8(size_t n) { return (n + 7) / 8 * 8; }  // 32-byte segments
+
+// ---- shared-memory layout ------------------------------------------------------------
+
+/// A cell's weights as the tiles read them. The gate input is staged as
+///   [h (M), 0 .. Mp | 1, 0 x 7 | x (I) | o_prev (F) | 0 .. Kp]
+/// so that [h ; 1] leads it, aligned (the read-out's A), and every block of 8
+/// columns starts 32-byte aligned. Weight row r holds theta's row of that input
+/// (theta orders them [x ; o_prev ; h ; 1]); columns pad M and O to multiples of
+/// 16 with zeros, so padded accumulators stay 0 (h' = 0.5 0 + 0.5 tanh(0)).
+struct PaddedCell {
+  int memory_cols = 0;  // Mp: M rounded up to 16
+  int out_cols = 0;     // Op: O rounded up to 16
+  int k_rows = 0;       // Kp: rows of the gate and candidate weights
+  size_t gate = 0, cand = 0, out = 0, end = 0;  // floats, from the start of shared memory
+  __host__ __device__ PaddedCell() {}
+  __host__ __device__ PaddedCell(const CellSpec& cell, size_t at) {
+    const CellLayout l = cell_layout(cell);
+    memory_cols = round_up(cell.memory, 16);
+    out_cols = round_up(cell.outputs, 16);
+    k_rows = memory_cols + 8 + round_up(cell.inputs + l.feedback, 8);
+    gate = at;
+    cand = gate + size_t(k_rows) * 2 * memory_cols;
+    out = cand + size_t(k_rows) * memory_cols;
+    end = out + size_t(readout_rows()) * out_cols;
+  }
+  __host__ __device__ int readout_rows() const { return memory_cols + 8; }  // [h ; 1 ; 0 x 7]
+  __host__ __device__ int bias_row() const { return memory_cols; }
+  __host__ __device__ int input_row() const { return memory_cols + 8; }
+  /// Theta's gate-input row of staged column (= weight row) r, or -1 for padding.
+  __host__ __device__ int theta_row(int r, const CellSpec& cell) const {
+    const CellLayout l = cell_layout(cell);
+    if (r < cell.memory) return cell.inputs + l.feedback + r;
+    if (r == bias_row()) return l.gate_inputs;
+    if (r >= input_row() && r - input_row() < cell.inputs + l.feedback) return r - input_row();
+    return -1;
+  }
+};
+
+struct V2Layout {
+  PaddedCell synapse, neuron;
+  int synapse_rows = 0, neuron_rows = 0;  // of a block, rounded up to whole tiles
+  int stage_ld = 0;                       // floats per staged row: the wider Kp + 4 (ldm = 4 mod 8)
+  size_t syn_h, syn_o, neu_h, neu_o;      // state: [rows x Mp] and [rows x Op]
+  size_t stage, syn_noise, neu_noise;     // warp 0's: [16 x stage_ld], output noise [16 x Op] per role
+  size_t per_warp;                        // floats from one warp's segments to the next's
+  size_t sensory, observation, actions, total;
+  size_t theta;  // the member's parameters as built, over the state while the weights are laid out
+
+  __host__ __device__ V2Layout(const DeviceNetwork& net, size_t param_count, int observation_size, int lifetimes) {
+    synapse = PaddedCell(net.synapse, 0);
+    neuron = PaddedCell(net.neuron, synapse.end);
+    synapse_rows = round_up(lifetimes * net.neurons * net.fan_in, kTileRows);
+    neuron_rows = round_up(lifetimes * net.neurons, kTileRows);
+    stage_ld = max(synapse.k_rows, neuron.k_rows) + 4;
+    syn_h = round_up8(neuron.end);
+    syn_o = syn_h + round_up8(size_t(synapse_rows) * synapse.memory_cols);
+    neu_h = syn_o + round_up8(size_t(synapse_rows) * synapse.out_cols);
+    neu_o = neu_h + round_up8(size_t(neuron_rows) * neuron.memory_cols);
+    stage = neu_o + round_up8(size_t(neuron_rows) * neuron.out_cols);
+    const int out_cols = max(synapse.out_cols, neuron.out_cols);
+    syn_noise = stage + round_up8(size_t(kTileRows) * stage_ld);
+    neu_noise = syn_noise + round_up8(size_t(kTileRows) * out_cols);
+    per_warp = neu_noise + round_up8(size_t(kTileRows) * out_cols) - stage;
+    sensory = stage + per_warp * kWarps;
+    observation = sensory + round_up8(size_t(lifetimes) * net.inputs * net.channels);
+    actions = observation + round_up8(size_t(lifetimes) * observation_size);
+    total = actions + round_up8(size_t(lifetimes) * net.outputs);
+    theta = syn_h;
+    if (total < theta + round_up8(param_count)) total = theta + round_up8(param_count);
+  }
+};
+
+// ---- one tile of cell instances through one cell step, by one warp ------------------------
+
+struct TileCell {
+  const float* weights;    // shared memory: the start of the block's weights
+  PaddedCell padded;
+  GateConstants gates;
+  float readout_gain;
+};
+
+/// The cell step of the 16 instances staged in `stage` (their gate inputs, laid
+/// out as PaddedCell describes), output noise in `noise` ([16 x Op], zero where
+/// none): h' into h_out ([16 x Mp]) and o into o_out ([16 x Op]). Rows past the
+/// block's instances are staged as zeros and written to the padding rows of
+/// h_out and o_out, which nothing reads. kMT: Mp / 16.
+template <class Gemm, int kMT>
+__device__ void tile_cell_step(const TileCell& cell, float* stage, int ld, const float* noise, float* h_out,
+                               float* o_out) {
+  using Acc = typename Gemm::Accumulator;
+  const PaddedCell& p = cell.padded;
+  const int Mp = p.memory_cols, Op = p.out_cols, k_steps = p.k_rows / 8;
+  const float gain = cell.gates.gain, reset_offset = cell.gates.reset_offset;
+
+  // Gates: r in tiles 0 .. kMT-1, z in kMT .. 2 kMT-1.
+  Acc gate[2 * kMT], h[kMT];
+  for (Acc& acc : gate) Gemm::fill(acc, 0.0f);
+  Gemm::template multiply_add<2 * kMT>(gate, stage, ld, cell.weights + p.gate, 2 * Mp, k_steps);
+  for (int j = 0; j < kMT; ++j) Gemm::load(h[j], stage + 16 * j, ld);
+  __syncwarp();  // every lane holds its h before r o h overwrites it
+  for (int j = 0; j < kMT; ++j) {
+    for (int i = 0; i < Acc::num_elements; ++i) {
+      gate[j].x[i] = sigmoid(gain * (gate[j].x[i] - reset_offset)) * h[j].x[i];               // r o h
+      gate[kMT + j].x[i] = sigmoid(gain * gate[kMT + j].x[i]);                                 // z
+    }
+    Gemm::store(stage + 16 * j, gate[j], ld);
+  }
+  __syncwarp();
+
+  // Candidate over [r o h | 1 | x | o_prev], then h' = (1 - z) h + z tanh(gain c).
+  Acc cand[kMT];
+  for (Acc& acc : cand) Gemm::fill(acc, 0.0f);
+  Gemm::template multiply_add<kMT>(cand, stage, ld, cell.weights + p.cand, Mp, k_steps);
+  __syncwarp();  // the candidate has read r o h before h' overwrites it
+  for (int j = 0; j < kMT; ++j) {
+    const Acc& z = gate[kMT + j];
+    for (int i = 0; i < Acc::num_elements; ++i) {
+      cand[j].x[i] = (1.0f - z.x[i]) * h[j].x[i] + z.x[i] * tanhf(gain * cand[j].x[i]);
+    }
+    Gemm::store(stage + 16 * j, cand[j], ld);
+    Gemm::store(h_out + 16 * j, cand[j], Mp);
+  }
+  __syncwarp();
+
+  // Read-out o = clamp(gain (W_o [h' ; 1] + noise), 0, 1).
+  for (int t = 0; t < Op / 16; ++t) {
+    Acc out[1], drawn;
+    Gemm::fill(out[0], 0.0f);
+    Gemm::template multiply_add<1>(out, stage, ld, cell.weights + p.out + 16 * t, Op, p.readout_rows() / 8);
+    Gemm::load(drawn, noise + 16 * t, Op);
+    for (int i = 0; i < Acc::num_elements; ++i) {
+      out[0].x[i] = clamp01(cell.readout_gain * (out[0].x[i] + drawn.x[i]));
+    }
+    Gemm::store(o_out + 16 * t, out[0], Op);
+  }
+  __syncwarp();
+}
+
+// ---- the kernel ------------------------------------------------------------------------
+
+/// Lays out `cell`'s parameters (theta_cell, as built) as PaddedCell `p`
+/// describes, rounded to TF32 when the policy reads them so.
+__device__ void lay_out_weights(const CellSpec& cell, const PaddedCell& p, const float* theta_cell, float* shared,
+                                bool round_tf32) {
+  const CellLayout l = cell_layout(cell);
+  const int M = cell.memory, O = cell.outputs, Mp = p.memory_cols, Op = p.out_cols;
+  const auto put = [&](size_t at, float v) {
+    shared[at] = round_tf32 ? nvcuda::wmma::__float_to_tf32(v) : v;
+  };
+  for (int i = threadIdx.x; i < p.k_rows * 3 * Mp; i += blockDim.x) {
+    const bool gate = i < p.k_rows * 2 * Mp;
+    const int cols = gate ? 2 * Mp : Mp, at = gate ? i : i - p.k_rows * 2 * Mp;
+    const int r = at / cols, col = at % cols, chunk = col / Mp, m = col % Mp;
+    const int k = p.theta_row(r, cell);
+    float v = 0.0f;
+    if (k >= 0 && m < M) {
+      v = gate ? theta_cell[l.w_gate + size_t(k) * 2 * M + chunk * M + m] : theta_cell[l.w_cand + size_t(k) * M + m];
+    }
+    put((gate ? p.gate : p.cand) + at, v);
+  }
+  for (int i = threadIdx.x; i < p.readout_rows() * Op; i += blockDim.x) {
+    const int r = i / Op, j = i % Op;
+    const int m = r < M ? r : (r == p.bias_row() ? M : -1);  // W_o's rows: [h ; 1]
+    put(p.out + i, m >= 0 && j < O ? theta_cell[l.w_out + size_t(m) * O + j] : 0.0f);
+  }
+}
+
+template <class Task, class Gemm, int kMT>
+__global__ void __launch_bounds__(kWarps * kWarp, 1)
+    fused_v2_kernel(DeviceNetwork net, Population pop, LifetimeSet lifetimes, Task task, int steps,
+                    ObservationShape shape, int lifetimes_per_block, float* __restrict__ fitness) {
+  ENU_DYNAMIC_SHARED(float, shared);
+  const int C = net.channels, K = net.fan_in, N = net.neurons, S = N * K;
+  const int observation_size = shape.sources * shape.channels;
+  const V2Layout layout(net, pop.param_count, observation_size, lifetimes_per_block);
+  const int groups = int(ceil_div(size_t(lifetimes.count), size_t(lifetimes_per_block)));
+  const int member = int(blockIdx.x) / groups, first = int(blockIdx.x) % groups * lifetimes_per_block;
+  const int count = min(lifetimes_per_block, lifetimes.count - first);  // lifetimes of this block
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const PaddedCell& syn = layout.synapse;
+  const PaddedCell& neu = layout.neuron;
+
+  // The member's weights, once: built over the state, laid out, the state zeroed.
+  float* theta = shared + layout.theta;
+  build_member_theta(pop, member, theta, threadIdx.x, blockDim.x);
+  __syncthreads();
+  const bool round_tf32 = rounds_weights(Gemm::kPrecision);
+  lay_out_weights(net.synapse, syn, theta, shared, round_tf32);
+  lay_out_weights(net.neuron, neu, theta + net.neuron_offset, shared, round_tf32);
+  __syncthreads();
+  for (size_t i = layout.syn_h + threadIdx.x; i < layout.total; i += blockDim.x) shared[i] = 0.0f;
+  const int lifetime = int(threadIdx.x);  // thread e < count steps lifetime first + e
+  if (lifetime < count) task.start(lifetimes, first + lifetime, member == 0);
+  __syncthreads();
+
+  float* syn_h = shared + layout.syn_h;
+  float* syn_o = shared + layout.syn_o;
+  float* neu_h = shared + layout.neu_h;
+  float* neu_o = shared + layout.neu_o;
+  float* stage = shared + layout.stage + warp * layout.per_warp;
+  // Output noise, one buffer per role: a role without noise keeps its zeros.
+  float* syn_noise = shared + layout.syn_noise + warp * layout.per_warp;
+  float* neu_noise = shared + layout.neu_noise + warp * layout.per_warp;
+  float* sensory = shared + layout.sensory;
+  float* observation = shared + layout.observation;
+  float* actions = shared + layout.actions;
+  const int ld = layout.stage_ld;
+  const TileCell syn_cell{shared, syn, gate_constants(net.synapse.kind), readout_gain(net.synapse)};
+  const TileCell neu_cell{shared, neu, gate_constants(net.neuron.kind), readout_gain(net.neuron)};
+  const int syn_F = cell_layout(net.synapse).feedback, neu_F = cell_layout(net.neuron).feedback;
+  const PhiloxKey synapse_key = output_noise_key(lifetimes.seed, CellRole::synapse);
+  const PhiloxKey neuron_key = output_noise_key(lifetimes.seed, CellRole::neuron);
+  const uint32_t member_id = pop.member_id(member);
+
+  // Output noise of the tile's rows (instance `cell` of `cells` in lifetime
+  // first + row / cells) into `noise`, four channels a draw.
+  const auto draw_noise = [&](float* noise, PhiloxKey key, float scale, int cells, int row0, int rows, int Op,
+                              uint32_t tick) {
+    const int quads = int(ceil_div(size_t(C), 4));
+    for (int item = lane; item < kTileRows * quads; item += kWarp) {
+      const int i = item / quads, q = item % quads, row = row0 + i;
+      if (row >= rows) continue;
+      float draws[4];
+      cell_noise4(key, member_id, uint32_t(first + row / cells), uint32_t(lifetimes.generation), tick, cells, C,
+                  row % cells, q, draws);
+      for (int d = 0; d < 4 && q * 4 + d < C; ++d) noise[i * Op + q * 4 + d] = scale * draws[d];
+    }
+  };
+
+  for (int step = 0; step < steps; ++step) {
+    if (lifetime < count) task.observe(step, observation + lifetime * observation_size, true);
+    __syncthreads();
+    for (int i = threadIdx.x; i < count * observation_size; i += blockDim.x) {
+      const int e = i / observation_size, o = i % observation_size;
+      sensory[(e * net.inputs + o / shape.channels) * C + o % shape.channels] = observation[i];
+    }
+    __syncthreads();
+    for (int tick = 0; tick < net.ticks_per_step; ++tick) {
+      const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
+      // 1-2. synapses: [h | 1 | pre-synaptic output | post-synaptic output | o_prev], both outputs of the last tick.
+      const int syn_rows = count * S;
+      for (int row0 = warp * kTileRows; row0 < syn_rows; row0 += kWarps * kTileRows) {
+        for (int i = 0; i < kTileRows; ++i) {
+          const int row = row0 + i, e = row / S, j = row % S;
+          const bool valid = row < syn_rows;
+          const int source = valid ? net.pre[j] : 0;
+          const float* pre = source < net.inputs ? sensory + (e * net.inputs + source) * C
+                                                 : neu_o + size_t(e * N + source - net.inputs) * neu.out_cols;
+          const float* post = neu_o + size_t(e * N + j / K) * neu.out_cols;
+          for (int col = lane; col < syn.k_rows; col += kWarp) {
+            float v = 0.0f;
+            const int x = col - syn.input_row();
+            if (!valid) {
+            } else if (col < net.synapse.memory) {
+              v = syn_h[size_t(row) * syn.memory_cols + col];
+            } else if (col == syn.bias_row()) {
+              v = 1.0f;
+            } else if (x >= 0 && x < C) {
+              v = pre[x];
+            } else if (x >= C && x < 2 * C) {
+              v = post[x - C];
+            } else if (x >= 2 * C && x < 2 * C + syn_F) {
+              v = syn_o[size_t(row) * syn.out_cols + x - 2 * C];
+            }
+            stage[i * ld + col] = v;
+          }
+        }
+        if (net.synapse_noise != 0.0f) {
+          draw_noise(syn_noise, synapse_key, net.synapse_noise, S, row0, syn_rows, syn.out_cols, global_tick);
+        }
+        __syncwarp();
+        tile_cell_step<Gemm, kMT>(syn_cell, stage, ld, syn_noise, syn_h + size_t(row0) * syn.memory_cols,
+                                  syn_o + size_t(row0) * syn.out_cols);
+      }
+      __syncthreads();
+      // 3-4. neurons: [h | 1 | mean of the K synapse outputs, 0 .. I | o_prev].
+      const int neu_rows = count * N;
+      for (int row0 = warp * kTileRows; row0 < neu_rows; row0 += kWarps * kTileRows) {
+        for (int i = 0; i < kTileRows; ++i) {
+          const int row = row0 + i, e = row / N, n = row % N;
+          const bool valid = row < neu_rows;
+          for (int col = lane; col < neu.k_rows; col += kWarp) {
+            float v = 0.0f;
+            const int x = col - neu.input_row();
+            if (!valid) {
+            } else if (col < net.neuron.memory) {
+              v = neu_h[size_t(row) * neu.memory_cols + col];
+            } else if (col == neu.bias_row()) {
+              v = 1.0f;
+            } else if (x >= 0 && x < C) {
+              float sum = 0.0f;
+              for (int k = 0; k < K; ++k) sum += syn_o[size_t(e * S + n * K + k) * syn.out_cols + x];
+              v = sum / float(K);
+            } else if (x >= net.neuron.inputs && x < net.neuron.inputs + neu_F) {
+              v = neu_o[size_t(row) * neu.out_cols + x - net.neuron.inputs];
+            }
+            stage[i * ld + col] = v;
+          }
+        }
+        if (net.neuron_noise != 0.0f) {
+          draw_noise(neu_noise, neuron_key, net.neuron_noise, N, row0, neu_rows, neu.out_cols, global_tick);
+        }
+        __syncwarp();
+        tile_cell_step<Gemm, kMT>(neu_cell, stage, ld, neu_noise, neu_h + size_t(row0) * neu.memory_cols,
+                                  neu_o + size_t(row0) * neu.out_cols);
+      }
+      __syncthreads();
+    }
+    // 5. read-out: channel 0 of the last `outputs` neurons.
+    for (int i = threadIdx.x; i < count * net.outputs; i += blockDim.x) {
+      const int e = i / net.outputs, a = i % net.outputs;
+      actions[i] = neu_o[size_t(e * N + N - net.outputs + a) * neu.out_cols];
+    }
+    __syncthreads();
+    if (lifetime < count) task.act(step, actions + lifetime * net.outputs, true);
+  }
+  if (lifetime < count) fitness[size_t(member) * lifetimes.count + first + lifetime] = task.fitness();
+}
+
+}  // namespace
+
+std::string fused_v2_cell_limit(const DeviceNetwork& net) {
+  for (const auto& [cell, role] : {std::pair{net.synapse, "synapse"}, std::pair{net.neuron, "neuron"}}) {
+    if (cell.kind == CellKind::lstm) return std::string("the ") + role + " cell is an LSTM; fused_v2 takes ENU, NFENU and GRU";
+    if (cell.memory > kFusedV2MaxMemory) {
+      return std::string("the ") + role + " cell has memory " + std::to_string(cell.memory) + "; fused_v2 takes at most " +
+             std::to_string(kFusedV2MaxMemory);
+    }
+  }
+  if (net.synapse.memory != net.neuron.memory) return "fused_v2 takes synapse and neuron cells of one memory size";
+  return "";
+}
+
+size_t fused_v2_shared_bytes(const DeviceNetwork& net, size_t param_count, int observation_size,
+                             int lifetimes_per_block) {
+  return V2Layout(net, param_count, observation_size, lifetimes_per_block).total * sizeof(float);
+}
+
+int fused_v2_lifetimes_per_block(const DeviceNetwork& net, size_t param_count, int observation_size, int lifetimes,
+                                 size_t shared_limit) {
+  const int most = std::min(lifetimes, kWarps * kWarp);  // a thread steps each lifetime's task
+  int fit = 0;
+  while (fit < most && fused_v2_shared_bytes(net, param_count, observation_size, fit + 1) <= shared_limit) ++fit;
+  if (fit == 0) return 0;
+  // As few blocks a member as fit, their lifetimes spread evenly.
+  const int groups = int(ceil_div(size_t(lifetimes), size_t(fit)));
+  return int(ceil_div(size_t(lifetimes), size_t(groups)));
+}
+
+void launch_fused_v2(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
+                     const DeviceTask& task, CudaPrecision precision, int lifetimes_per_block, float* fitness,
+                     cudaStream_t stream) {
+  if (pop.size == 0 || lifetimes.count == 0) return;
+  const int observation_size = task.shape.sources * task.shape.channels;
+  const size_t groups = ceil_div(size_t(lifetimes.count), size_t(lifetimes_per_block));
+  const size_t blocks = size_t(pop.size) * groups;
+  if (blocks > kMaxGridX) {
+    throw Error("CUDA backend: " + std::to_string(pop.size) + " members need " + std::to_string(blocks) +
+                " blocks of the fused_v2 kernel; a launch takes at most " + std::to_string(kMaxGridX));
+  }
+  const size_t shared = fused_v2_shared_bytes(net, pop.param_count, observation_size, lifetimes_per_block);
+  with_kernel_task<ModelNeed::agent>(task, net.outputs, [&](auto kernel_task) {
+    with_precision(precision, [&](auto gemm) {
+      const auto launch = [&](auto memory_tiles) {
+        using Task = decltype(kernel_task);
+        using Gemm = decltype(gemm);
+        constexpr int kMT = decltype(memory_tiles)::value;
+        ENU_CUDA_CHECK(cudaFuncSetAttribute(fused_v2_kernel<Task, Gemm, kMT>,
+                                            cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
+        ENU_LAUNCH((fused_v2_kernel<Task, Gemm, kMT>), dim3(unsigned(blocks)), kWarps * kWarp, shared, stream)(
+            net, pop, lifetimes, kernel_task, task.steps, task.shape, lifetimes_per_block, fitness);
+        ENU_CUDA_CHECK_LAUNCH();
+      };
+      if (net.synapse.memory <= 16) return launch(std::integral_constant<int, 1>{});
+      launch(std::integral_constant<int, 2>{});
+    });
+  });
+}
+
+}  // namespace enu::cuda

@@ -112,7 +112,8 @@ cuda::DeviceNetwork device_network(const NetworkSpec& spec, DeviceBuffer<int>& p
 class DeviceModel {
  public:
   DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, const CudaOptions& options, cudaStream_t stream)
-      : model_(model), members_per_chunk_(options.members_per_chunk) {
+      : model_(model), members_per_chunk_(options.members_per_chunk),
+        lifetimes_per_block_(options.lifetimes_per_block) {
     const bool agent = !task.replay && task.model == ModelNeed::agent;
     const std::string name = agent ? "the maze task" : "this task";
     if (!is_network()) {
@@ -195,8 +196,15 @@ class DeviceModel {
       return;
     }
     if (path_ == CudaPath::fused_v2) {
-      const int per_block = cuda::fused_v2_lifetimes_per_block(
-          net_, pop.param_count, task.shape.sources * task.shape.channels, lifetimes.count, device_shared_limit());
+      const int observation_size = task.shape.sources * task.shape.channels;
+      int per_block = std::min(lifetimes_per_block_, lifetimes.count);
+      if (per_block > 0) {
+        require(shared_limit(cuda::fused_v2_shared_bytes(net_, pop.param_count, observation_size, per_block),
+                             "fused_v2 with " + std::to_string(per_block) + " lifetimes a block"));
+      } else {
+        per_block = cuda::fused_v2_lifetimes_per_block(net_, pop.param_count, observation_size, lifetimes.count,
+                                                       device_shared_limit());
+      }
       return cuda::launch_fused_v2(net_, pop, lifetimes, task, precision_, per_block, fitness, stream);
     }
     const size_t floats = cuda::network_state_floats(net_) * pop.size * lifetimes.count;
@@ -211,6 +219,7 @@ class DeviceModel {
   DeviceBuffer<int> pre_;
   cuda::DeviceNetwork net_;
   int members_per_chunk_;
+  int lifetimes_per_block_;
   CudaPath path_ = CudaPath::automatic;  // what runs a network: fused_v2, fused or layered
   CudaPrecision precision_ = CudaPrecision::fp32;  // fused_v2's GEMMs
   std::unique_ptr<cuda::LayeredNetwork> layered_;

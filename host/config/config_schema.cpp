@@ -230,8 +230,9 @@ void fields(V& v, RunSettings& c) {
            "auto = the first of fused_v2, fused, layered that takes the network");
   v.field("cuda_tf32", c.cuda_tf32, "layered path: let cuBLAS use TF32 tensor cores (faster, ~1e-3 relative error)");
   v.choice("cuda_precision", c.cuda_precision, {CudaPrecision::fp32, CudaPrecision::tf32, CudaPrecision::tf32x3},
-           "fused_v2 path: the gate GEMMs' arithmetic; fp32 = FP32 FMAs; tf32 = tensor cores, operands rounded to "
-           "TF32 (~1e-3 relative error); tf32x3 = tensor cores on split operands, FP32-class error");
+           "fused_v2 path: the gate GEMMs' arithmetic; tf32 = tensor cores, operands rounded to TF32 (~1e-3 "
+           "relative error; maze fitness within 1% of fp32, docs/gpu_v2.md); tf32x3 = tensor cores on split operands, "
+           "FP32-class error; fp32 = FP32 FMAs");
   v.field("threads", c.threads, "CPU worker threads; 0 = all cores", at_least(0));
   v.field("out_dir", c.out_dir, "run folder; \"\" = runs/<name>");
   v.field("init_from", c.init_from,

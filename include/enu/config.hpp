@@ -143,7 +143,7 @@ struct RunSettings {
   UpdateDevice es_update = UpdateDevice::automatic;  // where the ES update runs; auto = cuda with the cuda backend
   CudaPath cuda_path = CudaPath::automatic;  // networks on cuda: fused kernel or layered GEMMs; auto by size
   bool cuda_tf32 = false;                    // layered path: TF32 tensor cores in the GEMMs
-  CudaPrecision cuda_precision = CudaPrecision::fp32;  // fused v2 kernel: its GEMMs' arithmetic
+  CudaPrecision cuda_precision = CudaPrecision::tf32;  // fused v2 kernel: its GEMMs' arithmetic (docs/gpu_v2.md)
   int threads = 0;                       // CPU worker threads (0: all cores)
   std::string out_dir;                   // run folder ("" -> runs/<name>)
   std::string init_from;                 // a checkpoint whose centre starts the run ("" -> the model's initialisation)

@@ -32,8 +32,9 @@ double cuda_peak_gflops();
 struct CudaOptions {
   CudaPath path = CudaPath::automatic;
   bool tf32 = false;                                // layered path
-  CudaPrecision precision = CudaPrecision::fp32;    // fused_v2 path
+  CudaPrecision precision = CudaPrecision::fp32;    // fused_v2 path (exact here; `enu evolve`'s default is tf32)
   int members_per_chunk = 0;  // layered path: members evaluated together; 0 = as many as fit in memory
+  int lifetimes_per_block = 0;  // fused_v2: a block's lifetimes; 0 = as many as fit in shared memory
 };
 
 /// Why run.cuda_path `path` cannot take `network`'s cells ("" when it can; auto

@@ -345,10 +345,11 @@ TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
   }
 }
 
-// run.cuda_path auto takes the layered path for what the fused kernel cannot
-// take (memory above 128, parameters beyond shared memory), and forcing the
-// fused kernel there says why it cannot.
-TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
+// run.cuda_path auto takes the first of fused_v2, fused and layered that takes
+// the network: fused_v2 for ENU, NFENU and GRU cells of memory <= 32, fused for
+// LSTM cells and memory up to 128, layered beyond (memory above 128, parameters
+// beyond shared memory); forcing a kernel on a network it cannot take says why.
+TEST(CudaPath, AutoTakesTheFirstPathThatTakesTheNetwork) {
   ENU_REQUIRE_DEVICE();
   TaskConfig maze;
   maze.name = "tmaze";
@@ -364,11 +365,26 @@ TEST(CudaPath, AutoTakesTheLayeredPathWhereTheFusedKernelCannot) {
       EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
     }
   }
-  EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused");
-  // By what fits, not by the synapse count: 640 synapses of small cells take the fused kernel.
+  EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused_v2 fp32");
+  CudaOptions tf32;
+  tf32.precision = CudaPrecision::tf32;
+  EXPECT_EQ(make_cuda_evaluator(maze_network(16, 32), maze, tf32)->name(), "cuda fused_v2 tf32");
+  // By what fits, not by the synapse count: 640 synapses of small cells take fused_v2.
   ModelSpec many = maze_network(8, 16);
   many.network = network(maze::kSources, 80, maze::kActions, 8, 8, 16, 1);
-  EXPECT_EQ(make_cuda_evaluator(many, maze)->name(), "cuda fused");
+  EXPECT_EQ(make_cuda_evaluator(many, maze)->name(), "cuda fused_v2 fp32");
+  ModelSpec lstm = maze_network(8, 16);
+  lstm.network.synapse_kind = CellKind::lstm;
+  ModelSpec m48 = maze_network(8, 48);
+  for (const auto& [model, reason] : {std::pair{lstm, "LSTM"}, std::pair{m48, "memory 48"}}) {
+    EXPECT_EQ(make_cuda_evaluator(model, maze)->name(), "cuda fused") << reason;
+    try {
+      make_cuda_evaluator(model, maze, CudaOptions{CudaPath::fused_v2});
+      ADD_FAILURE() << reason << ": fused_v2 was forced on a network it cannot take";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  }
   // The layered path has no memory limit: per-step parity at M = 130.
   const ObservationShape shape{maze::kSources, maze::kChannels};
   const LifetimeSet set{43, 2, 2};

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <vector>
 
+#include "backends.hpp"
 #include "bench.hpp"
 #include "cpu_evaluator.hpp"
 #include "enu/config.hpp"
@@ -58,6 +59,69 @@ TEST(BenchCases, StandardAndSweepSettingsLoadFromTheConfigs) {
   EXPECT_EQ(sweep.size(), 9u);
   EXPECT_EQ(select_cases(sweep, {"net N=24 K=16"}).at(0).config.model_spec().network.topology.fan_in, 16);
   EXPECT_THROW(select_cases(standard, {"mazes"}), Error);
+}
+
+// A GPU-like backend with the CUDA backend's three network paths, for the rows
+// `enu bench` makes without a device.
+class ThreePathBackend final : public Backend {
+ public:
+  BackendKind kind() const override { return BackendKind::cuda; }
+  bool on_gpu() const override { return true; }
+  std::unique_ptr<Evaluator> make_evaluator(const EvaluatorRequest&) const override { throw Error("not here"); }
+  BenchHardware bench_hardware(int) const override { return {"gpu", 1.0, 1}; }
+  std::vector<CudaPath> network_paths(const NetworkSpec&) const override {
+    return {CudaPath::fused_v2, CudaPath::fused, CudaPath::layered};
+  }
+  std::vector<float> replay(const ReplayRequest&) const override { throw Error("not here"); }
+};
+
+std::vector<std::string> labels(const std::vector<BenchVariant>& variants) {
+  std::vector<std::string> out;
+  for (const BenchVariant& v : variants) out.push_back(v.label);
+  return out;
+}
+
+// The published maze on a backend with several network paths: every path, and
+// fused_v2 in each precision; the other paths keep the setting's own precision.
+// A single cell, or a backend with one way to run a network: one row, named by
+// its hardware alone.
+TEST(BenchVariants, FusedV2InEachPrecisionBesideTheOtherPaths) {
+  std::vector<BenchCase> cases = standard_cases(kConfigs);
+  BenchCase maze = cases[0], stdp = cases[1];
+  maze.config.run.cuda_precision = CudaPrecision::tf32x3;  // what the non-v2 rows carry along
+  const std::vector<BenchVariant> v = bench_variants(ThreePathBackend{}, maze, "gpu");
+  const std::vector<std::string> expected{"gpu fused_v2 fp32", "gpu fused_v2 tf32", "gpu fused_v2 tf32x3", "gpu fused",
+                                          "gpu layered"};
+  EXPECT_EQ(labels(v), expected);
+  ASSERT_EQ(v.size(), 5u);
+  const std::vector<std::pair<CudaPath, CudaPrecision>> ways{
+      {CudaPath::fused_v2, CudaPrecision::fp32}, {CudaPath::fused_v2, CudaPrecision::tf32},
+      {CudaPath::fused_v2, CudaPrecision::tf32x3}, {CudaPath::fused, CudaPrecision::tf32x3},
+      {CudaPath::layered, CudaPrecision::tf32x3}};
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(v[i].path, ways[i].first) << v[i].label;
+    EXPECT_EQ(v[i].precision, ways[i].second) << v[i].label;
+  }
+
+  const std::vector<BenchVariant> cell = bench_variants(ThreePathBackend{}, stdp, "gpu");
+  ASSERT_EQ(cell.size(), 1u);
+  EXPECT_EQ(cell[0].label, "gpu");
+  EXPECT_EQ(cell[0].path, CudaPath::automatic);
+  for (const BenchCase& c : cases) {
+    const std::vector<BenchVariant> cpu = bench_variants(find_backend(BackendKind::cpu), c, "cpu (2 threads)");
+    ASSERT_EQ(cpu.size(), 1u) << c.name;
+    EXPECT_EQ(cpu[0].label, "cpu (2 threads)") << c.name;
+    EXPECT_EQ(cpu[0].path, CudaPath::automatic) << c.name;
+  }
+
+  // The CUDA backend's own paths need no device: in a build with CUDA, the
+  // published maze gets the same five rows (a build without it has one way).
+  const Backend& cuda = find_backend(BackendKind::cuda);
+  if (cuda.network_paths(maze.config.model_spec().network).size() > 1) {
+    EXPECT_EQ(labels(bench_variants(cuda, maze, "gpu")), expected);
+  } else {
+    EXPECT_EQ(labels(bench_variants(cuda, maze, "gpu")), std::vector<std::string>{"gpu"});
+  }
 }
 
 // A small maze network on one CPU thread.

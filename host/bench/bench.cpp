@@ -99,6 +99,26 @@ std::vector<BenchCase> select_cases(const std::vector<BenchCase>& cases, const s
   return chosen;
 }
 
+std::vector<BenchVariant> bench_variants(const Backend& backend, const BenchCase& bench, const std::string& hardware) {
+  const RunConfig& config = bench.config;
+  const bool network = config.model.kind == ModelSpec::Kind::network;
+  const std::vector<CudaPath> paths =
+      network ? backend.network_paths(config.model_spec().network) : std::vector<CudaPath>{CudaPath::automatic};
+  std::vector<BenchVariant> variants;
+  for (CudaPath path : paths) {
+    if (path != CudaPath::fused_v2) {
+      variants.push_back({to_string(path), path, config.run.cuda_precision});
+      continue;
+    }
+    for (CudaPrecision precision : {CudaPrecision::fp32, CudaPrecision::tf32, CudaPrecision::tf32x3}) {
+      variants.push_back({std::string(to_string(path)) + " " + to_string(precision), path, precision});
+    }
+  }
+  // One way to run it: the hardware names the row; several: the way is named too.
+  for (BenchVariant& v : variants) v.label = variants.size() > 1 ? hardware + " " + v.label : hardware;
+  return variants;
+}
+
 int* adjustable_steps(TaskConfig& task) {
   return is_maze_task(task.name) ? &task.maze.steps : nullptr;
 }

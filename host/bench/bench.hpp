@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backends.hpp"
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
 #include "stage_profile.hpp"
@@ -37,6 +38,20 @@ std::vector<BenchCase> select_cases(const std::vector<BenchCase>& cases, const s
 /// The environment steps of a lifetime, for the tasks whose step count can be
 /// lowered for a measurement without breaking their rules (the mazes); null otherwise.
 int* adjustable_steps(TaskConfig& task);
+
+/// One way a backend runs a setting, timed as its own row: the row's label and
+/// the run.* settings that select it.
+struct BenchVariant {
+  std::string label;
+  CudaPath path = CudaPath::automatic;
+  CudaPrecision precision = CudaPrecision::fp32;  // fused_v2: its own; the other paths: the setting's, unused
+};
+/// The rows `bench` gets on `backend`, labelled after its hardware: one for a
+/// single cell or a backend with one way to run the network; else one per
+/// network path (Backend::network_paths, in its order), the fused_v2 path once
+/// per precision (fp32, tf32, tf32x3), e.g. "cuda (H100) fused_v2 tf32",
+/// "cuda (H100) fused".
+std::vector<BenchVariant> bench_variants(const Backend& backend, const BenchCase& bench, const std::string& hardware);
 
 struct BenchSize {
   int members = 0, steps = 0;

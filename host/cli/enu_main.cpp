@@ -280,16 +280,14 @@ int bench_command(const BenchFlags& flags) {
     options.warmup_members = hardware.warmup_members;
     std::printf("%s: measured FP32 FMA peak %.1f GFLOP/s\n", hardware.label.c_str(), hardware.peak_gflops);
     for (const BenchCase& c : cases) {
-      // Networks on a backend with several network paths: each, side by side.
-      const bool network = c.config.model.kind == ModelSpec::Kind::network;
-      const std::vector<CudaPath> paths =
-          network ? backend->network_paths(c.config.model_spec().network) : std::vector<CudaPath>{CudaPath::automatic};
-      for (CudaPath path : paths) {
-        const std::string label = paths.size() > 1 ? hardware.label + " " + to_string(path) : hardware.label;
+      // Networks on a backend with several network paths: each (fused_v2 in each precision), side by side.
+      for (const BenchVariant& variant : bench_variants(*backend, c, hardware.label)) {
+        const std::string& label = variant.label;
         const BenchEvaluatorFactory factory = [&](const RunConfig& config, StageProfile* profile) {
           RunConfig on = config;
           on.run.backend = backend->kind();
-          on.run.cuda_path = path;
+          on.run.cuda_path = variant.path;
+          on.run.cuda_precision = variant.precision;
           on.run.threads = threads;
           return make_evaluator(on, 0, profile).evaluator;
         };

@@ -11,8 +11,10 @@
 #
 # Each phase prints one short table and fits one 10-minute device call (every
 # step has its own time limit; exit 124 in the table means it ran out):
-#   tests  the gpu tests (TF32 error of the layered path included),
-#          compute-sanitizer memcheck and racecheck over the parity tests, and
+#   tests  the gpu tests (TF32 error of the layered path, fused_v2's tf32 maze
+#          fitness against fp32 and its phase clocks on the published maze
+#          generation included), compute-sanitizer memcheck and racecheck over
+#          the parity tests (fused_v2's among them), and
 #          the PyTorch baseline replaying an engine trace on the card
 #   speed  `enu evolve configs/stdp.yaml` on the CUDA backend (wall time,
 #          generations, learning-window error) beside the CPU backend for the
@@ -112,8 +114,10 @@ if [ "$phase" != speed ]; then
   row "gpu tests" "exit $? ($(grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$out/gpu_tests.log" | tr -s ' ' | tr '\n' ' '))"
   grep -E '^\[  FAILED  \] [A-Za-z]' "$out/gpu_tests.log" | sed 's/^/    /'
   row "TF32 accuracy" "$(grep -m1 -o 'TF32 layered path vs FP32 reference: .*' "$out/gpu_tests.log" || echo 'not measured')"
+  row "fused_v2 tf32 vs fp32" "$(grep -m1 -o 'maze fitness: fp32 mean .*' "$out/gpu_tests.log" || echo 'not measured')"
+  row "fused_v2 phase clocks" "$(grep -m1 -o 'phase clocks per block-tick.*' "$out/gpu_tests.log" || echo 'not measured')"
   parity='*BackendParity.SingleCellsAtEveryKernelWidth/cuda:*BackendParity.NetworksOfEveryKernelShape/cuda'
-  parity+=':CudaParity.MazeEnvironments*:CudaParity.DeviceEs*'
+  parity+=':CudaParity.MazeEnvironments*:CudaParity.DeviceEs*:FusedV2.Tf32x3*:FusedV2.SameBitsForEveryGrouping*'
   for tool in memcheck racecheck; do
     timeout 140 compute-sanitizer --tool "$tool" --error-exitcode 9 "$bin/enu_gpu_tests" --gtest_filter="$parity" \
       >"$out/$tool.log" 2>&1

@@ -2,11 +2,12 @@
 // device once, then one launch (and two small copies) per evaluation.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "cuda_check.cuh"
 #include "enu/cuda_backend.hpp"
-#include "fused_v2.cuh"
 #include "enu/task_lifetimes.hpp"
+#include "fused_v2.cuh"
 #include "launch_geometry.cuh"
 #include "layered_network.cuh"
 #include "population_kernels.cuh"
@@ -113,7 +114,7 @@ class DeviceModel {
  public:
   DeviceModel(const ModelSpec& model, const cuda::DeviceTask& task, const CudaOptions& options, cudaStream_t stream)
       : model_(model), members_per_chunk_(options.members_per_chunk),
-        lifetimes_per_block_(options.lifetimes_per_block) {
+        lifetimes_per_block_(options.lifetimes_per_block), phase_clocks_(options.phase_clocks) {
     const bool agent = !task.replay && task.model == ModelNeed::agent;
     const std::string name = agent ? "the maze task" : "this task";
     if (!is_network()) {
@@ -205,7 +206,23 @@ class DeviceModel {
         per_block = cuda::fused_v2_lifetimes_per_block(net_, pop.param_count, observation_size, lifetimes.count,
                                                        device_shared_limit());
       }
-      return cuda::launch_fused_v2(net_, pop, lifetimes, task, precision_, per_block, fitness, stream);
+      if (!phase_clocks_) {
+        return cuda::launch_fused_v2(net_, pop, lifetimes, task, precision_, per_block, fitness, nullptr, stream);
+      }
+      const size_t blocks = cuda::fused_v2_blocks(pop, lifetimes, per_block);
+      block_clocks_.resize(blocks * cuda::kPhaseClockColumns);
+      cuda::launch_fused_v2(net_, pop, lifetimes, task, precision_, per_block, fitness, block_clocks_.data(), stream);
+      std::vector<unsigned long long> rows(block_clocks_.size());
+      block_clocks_.download(rows.data(), rows.size(), stream);
+      ENU_CUDA_CHECK(cudaStreamSynchronize(stream));
+      for (size_t b = 0; b < blocks; ++b) {
+        const unsigned long long* row = &rows[b * cuda::kPhaseClockColumns];
+        phase_clocks_->synapse += double(row[0]);
+        phase_clocks_->neuron += double(row[1]);
+        phase_clocks_->environment += double(row[2]);
+        phase_clocks_->block_ticks += double(row[3]);
+      }
+      return;
     }
     const size_t floats = cuda::network_state_floats(net_) * pop.size * lifetimes.count;
     check_free(floats * sizeof(float), held_bytes + state.size() * sizeof(float),
@@ -220,6 +237,8 @@ class DeviceModel {
   cuda::DeviceNetwork net_;
   int members_per_chunk_;
   int lifetimes_per_block_;
+  PhaseClocks* phase_clocks_;  // fused_v2: where the counts go, or null
+  DeviceBuffer<unsigned long long> block_clocks_;
   CudaPath path_ = CudaPath::automatic;  // what runs a network: fused_v2, fused or layered
   CudaPrecision precision_ = CudaPrecision::fp32;  // fused_v2's GEMMs
   std::unique_ptr<cuda::LayeredNetwork> layered_;

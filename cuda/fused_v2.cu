@@ -201,10 +201,38 @@ __device__ void lay_out_weights(const CellSpec& cell, const PaddedCell& p, const
   }
 }
 
+/// Thread 0's lap counter of the block's phases (PhaseClocks): a clock64 read
+/// after each barrier that ends a phase, when counting is on.
+class PhaseLaps {
+ public:
+  enum Phase { synapse, neuron, environment, count };
+  __device__ explicit PhaseLaps(bool on) : on_(on), mark_(on ? clock64() : 0) {}
+  __device__ void lap(Phase phase) {
+    if (!on_) return;
+    const long long now = clock64();
+    spent_[phase] += static_cast<unsigned long long>(now - mark_);
+    mark_ = now;
+  }
+  /// This block's row [synapse, neuron, environment, block-ticks] of `rows`.
+  __device__ void write(unsigned long long* rows, unsigned long long block_ticks) const {
+    if (!on_) return;
+    static_assert(count + 1 == kPhaseClockColumns, "a row: the phases, then the block-ticks");
+    unsigned long long* out = rows + size_t(blockIdx.x) * kPhaseClockColumns;
+    for (int p = 0; p < count; ++p) out[p] = spent_[p];
+    out[count] = block_ticks;
+  }
+
+ private:
+  bool on_;
+  long long mark_;
+  unsigned long long spent_[count] = {0, 0, 0};
+};
+
 template <class Task, class Gemm, int kMT>
 __global__ void __launch_bounds__(kWarps * kWarp, 1)
     fused_v2_kernel(DeviceNetwork net, Population pop, LifetimeSet lifetimes, Task task, int steps,
-                    ObservationShape shape, int lifetimes_per_block, float* __restrict__ fitness) {
+                    ObservationShape shape, int lifetimes_per_block, float* __restrict__ fitness,
+                    unsigned long long* __restrict__ phase_clocks) {
   ENU_DYNAMIC_SHARED(float, shared);
   const int C = net.channels, K = net.fan_in, N = net.neurons, S = N * K;
   const int observation_size = shape.sources * shape.channels;
@@ -247,6 +275,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
   const PhiloxKey synapse_key = output_noise_key(lifetimes.seed, CellRole::synapse);
   const PhiloxKey neuron_key = output_noise_key(lifetimes.seed, CellRole::neuron);
   const uint32_t member_id = pop.member_id(member);
+  PhaseLaps laps(phase_clocks != nullptr && threadIdx.x == 0);
 
   // Output noise of the tile's rows (instance `cell` of `cells` in lifetime
   // first + row / cells) into `noise`, four channels a draw.
@@ -271,6 +300,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
       sensory[(e * net.inputs + o / shape.channels) * C + o % shape.channels] = observation[i];
     }
     __syncthreads();
+    laps.lap(PhaseLaps::environment);
     for (int tick = 0; tick < net.ticks_per_step; ++tick) {
       const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
       // 1-2. synapses: [h | 1 | pre-synaptic output | post-synaptic output | o_prev], both outputs of the last tick.
@@ -309,6 +339,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
                                   syn_o + size_t(row0) * syn.out_cols);
       }
       __syncthreads();
+      laps.lap(PhaseLaps::synapse);
       // 3-4. neurons: [h | 1 | mean of the K synapse outputs, 0 .. I | o_prev].
       const int neu_rows = count * N;
       for (int row0 = warp * kTileRows; row0 < neu_rows; row0 += kWarps * kTileRows) {
@@ -341,6 +372,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
                                   neu_o + size_t(row0) * neu.out_cols);
       }
       __syncthreads();
+      laps.lap(PhaseLaps::neuron);
     }
     // 5. read-out: channel 0 of the last `outputs` neurons.
     for (int i = threadIdx.x; i < count * net.outputs; i += blockDim.x) {
@@ -351,6 +383,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
     if (lifetime < count) task.act(step, actions + lifetime * net.outputs, true);
   }
   if (lifetime < count) fitness[size_t(member) * lifetimes.count + first + lifetime] = task.fitness();
+  laps.write(phase_clocks, static_cast<unsigned long long>(steps) * net.ticks_per_step);
 }
 
 }  // namespace
@@ -365,6 +398,10 @@ std::string fused_v2_cell_limit(const DeviceNetwork& net) {
   }
   if (net.synapse.memory != net.neuron.memory) return "fused_v2 takes synapse and neuron cells of one memory size";
   return "";
+}
+
+size_t fused_v2_blocks(const Population& pop, const LifetimeSet& lifetimes, int lifetimes_per_block) {
+  return size_t(pop.size) * ceil_div(size_t(lifetimes.count), size_t(lifetimes_per_block));
 }
 
 size_t fused_v2_shared_bytes(const DeviceNetwork& net, size_t param_count, int observation_size,
@@ -385,11 +422,10 @@ int fused_v2_lifetimes_per_block(const DeviceNetwork& net, size_t param_count, i
 
 void launch_fused_v2(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
                      const DeviceTask& task, CudaPrecision precision, int lifetimes_per_block, float* fitness,
-                     cudaStream_t stream) {
+                     unsigned long long* phase_clocks, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
   const int observation_size = task.shape.sources * task.shape.channels;
-  const size_t groups = ceil_div(size_t(lifetimes.count), size_t(lifetimes_per_block));
-  const size_t blocks = size_t(pop.size) * groups;
+  const size_t blocks = fused_v2_blocks(pop, lifetimes, lifetimes_per_block);
   if (blocks > kMaxGridX) {
     throw Error("CUDA backend: " + std::to_string(pop.size) + " members need " + std::to_string(blocks) +
                 " blocks of the fused_v2 kernel; a launch takes at most " + std::to_string(kMaxGridX));
@@ -404,7 +440,7 @@ void launch_fused_v2(const DeviceNetwork& net, const Population& pop, const Life
         ENU_CUDA_CHECK(cudaFuncSetAttribute(fused_v2_kernel<Task, Gemm, kMT>,
                                             cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared)));
         ENU_LAUNCH((fused_v2_kernel<Task, Gemm, kMT>), dim3(unsigned(blocks)), kWarps * kWarp, shared, stream)(
-            net, pop, lifetimes, kernel_task, task.steps, task.shape, lifetimes_per_block, fitness);
+            net, pop, lifetimes, kernel_task, task.steps, task.shape, lifetimes_per_block, fitness, phase_clocks);
         ENU_CUDA_CHECK_LAUNCH();
       };
       if (net.synapse.memory <= 16) return launch(std::integral_constant<int, 1>{});

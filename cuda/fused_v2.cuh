@@ -27,11 +27,18 @@ size_t fused_v2_shared_bytes(const DeviceNetwork& net, size_t param_count, int o
 int fused_v2_lifetimes_per_block(const DeviceNetwork& net, size_t param_count, int observation_size, int lifetimes,
                                  size_t shared_limit);
 
+/// Blocks of a launch: a member's lifetimes in groups of `lifetimes_per_block`.
+size_t fused_v2_blocks(const Population& pop, const LifetimeSet& lifetimes, int lifetimes_per_block);
+
+/// Rows [synapse, neuron, environment, block-ticks] per block of phase_clocks.
+constexpr int kPhaseClockColumns = 4;
+
 /// fitness[m * lifetimes.count + e] for every member and lifetime, with the gate
 /// GEMMs in `precision`; blocks of `lifetimes_per_block` lifetimes (from
-/// fused_v2_lifetimes_per_block).
+/// fused_v2_lifetimes_per_block). phase_clocks: null, or fused_v2_blocks() rows
+/// of kPhaseClockColumns, written (PhaseClocks in enu/cuda_backend.hpp).
 void launch_fused_v2(const DeviceNetwork& net, const Population& pop, const LifetimeSet& lifetimes,
                      const DeviceTask& task, CudaPrecision precision, int lifetimes_per_block, float* fitness,
-                     cudaStream_t stream);
+                     unsigned long long* phase_clocks, cudaStream_t stream);
 
 }  // namespace enu::cuda

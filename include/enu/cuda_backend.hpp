@@ -28,6 +28,18 @@ std::string cuda_device_name();
 /// full occupancy measures it (best of five): the GPU denominator of `enu bench`.
 double cuda_peak_gflops();
 
+/// The fused_v2 kernel's phases in SM clocks (clock64), opt-in through
+/// CudaOptions::phase_clocks, to set against its performance model
+/// (docs/gpu_v2.md): each block's thread 0 laps the clock after the block
+/// barrier that ends a phase, so a phase's count includes waiting for its
+/// slowest warp. Summed over blocks and evaluations.
+struct PhaseClocks {
+  double synapse = 0.0;      // staging, cell steps and read-outs of the synapse rows, to the barrier after them
+  double neuron = 0.0;       // the same for the neuron rows (the segmented mean is their staging)
+  double environment = 0.0;  // read-out to actions, the tasks' act and observe, the observations' scatter
+  double block_ticks = 0.0;  // the block-ticks these cover: per block, steps x ticks_per_step
+};
+
 /// How networks run on the device (run.cuda_path, run.cuda_tf32, run.cuda_precision).
 struct CudaOptions {
   CudaPath path = CudaPath::automatic;
@@ -35,6 +47,7 @@ struct CudaOptions {
   CudaPrecision precision = CudaPrecision::fp32;    // fused_v2 path (exact here; `enu evolve`'s default is tf32)
   int members_per_chunk = 0;  // layered path: members evaluated together; 0 = as many as fit in memory
   int lifetimes_per_block = 0;  // fused_v2: a block's lifetimes; 0 = as many as fit in shared memory
+  PhaseClocks* phase_clocks = nullptr;  // fused_v2: where each evaluation adds its phase clocks; null = not counted
 };
 
 /// Why run.cuda_path `path` cannot take `network`'s cells ("" when it can; auto

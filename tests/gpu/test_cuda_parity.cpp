@@ -50,6 +50,13 @@ ReplayRequest centre_replay(const ModelSpec& model, ObservationShape shape, cons
   return ReplayRequest{model, shape, theta, observations, steps, set, 0, set.count, CudaOptions{}};
 }
 
+// The CUDA paths that take `model`: each network path whose kernels take its
+// cells, or the single-unit kernel.
+std::vector<CudaPath> paths_for(const ModelSpec& model) {
+  if (model.kind != ModelSpec::Kind::network) return {CudaPath::automatic};
+  return find_backend(BackendKind::cuda).network_paths(model.network);
+}
+
 // `gpu`, the device's actions for `request`, against the reference's replay of
 // it, under the CUDA backend's per-step tolerance (parity::step_tolerance).
 void expect_close(const std::vector<float>& gpu, const ReplayRequest& request, const std::string& what) {
@@ -98,7 +105,7 @@ ModelSpec maze_network(int channels, int memory) {
 // device's read-outs must see exactly the device's observations at every step
 // and end with exactly its fitness (same integer moves, same float energy and
 // reward sums); the CPU reference network fed the device's observations must
-// give the device's read-outs. Checked for both network paths.
+// give the device's read-outs. Checked for every network path that takes the network.
 void expect_replays_on_host(const TaskConfig& task, const ModelSpec& model, const std::vector<float>& theta,
                             const LifetimeSet& set, const DeviceRecording& gpu, const std::string& what) {
   const bool double_maze = task.name == "double_tmaze";
@@ -142,7 +149,7 @@ TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
     model.network.shared = c.shared;
     const std::vector<float> theta = random_theta(model, 13);
     const LifetimeSet set{31, 7, c.lifetimes};
-    for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
+    for (CudaPath path : paths_for(model)) {
       expect_replays_on_host(task, model, theta, set, cuda_record(model, task, theta, set, CudaOptions{path}),
                              std::string(c.name) + " M=" + std::to_string(c.memory) + ", rules " +
                                  to_string(task.maze.rules) + ", " + to_string(path));
@@ -155,7 +162,7 @@ TEST(CudaParity, MazeEnvironmentsAgreeStepForStep) {
 // 0), spare input channels and memory from 1 to 100 on iaf, stdp and
 // stdp_complex (fitness); networks of random fan-in, channels, memory, cell
 // kinds, SHARED, ticks and noise, on a maze (fitness) and on random
-// observations (every step's read-out), on both paths. The bounds are the parity
+// observations (every step's read-out), on every path that takes them. The bounds are the parity
 // suite's: continuous fitness within 1e-4 + 1e-3 |cpu|; where thresholds decide
 // (spikes, iaf, the maze's argmax) at most 2 of a case's values may differ.
 TEST(CudaParity, RandomConfigsMatchReference) {
@@ -210,7 +217,7 @@ TEST(CudaParity, RandomConfigsMatchReference) {
         const std::vector<float> obs =
             random_observations(size_t(lifetimes.count) * steps * shape.sources * shape.channels, uint64_t(i));
         ReplayRequest request = centre_replay(model, shape, theta, obs, steps, lifetimes);
-        for (CudaPath path : {CudaPath::fused, CudaPath::layered}) {
+        for (CudaPath path : paths_for(model)) {
           request.cuda.path = path;
           expect_close(find_backend(BackendKind::cuda).replay(request), request, what.str() + ", " + to_string(path));
         }
@@ -221,10 +228,7 @@ TEST(CudaParity, RandomConfigsMatchReference) {
     const Population pop = Population::mirrored(centre.data(), centre.size(), 3, 0.05f).with_seed(51).at_generation(2);
     std::vector<float> cpu(9), gpu(9);
     make_cpu_evaluator(CpuRunnerKind::reference, model, make_task(task), 1, 3)->evaluate(pop, lifetimes, cpu.data());
-    const std::vector<CudaPath> paths = model.kind == ModelSpec::Kind::network
-                                            ? std::vector<CudaPath>{CudaPath::fused, CudaPath::layered}
-                                            : std::vector<CudaPath>{CudaPath::automatic};
-    for (CudaPath path : paths) {
+    for (CudaPath path : paths_for(model)) {
       std::fill(gpu.begin(), gpu.end(), std::numeric_limits<float>::quiet_NaN());
       make_cuda_evaluator(model, task, CudaOptions{path})->evaluate(pop, lifetimes, gpu.data());
       const parity::Comparison c = compare(gpu, cpu, 1e-4f, 1e-3f, {{"member", 3}, {"lifetime", 3}});
@@ -309,7 +313,7 @@ TEST(CudaParity, DeviceEsUpdateMatchesHost) {
 }
 
 // More members than a grid's y dimension takes (65,535): every member is
-// evaluated, on both network paths, as on the CPU. Tiny lifetimes keep it cheap
+// evaluated, on every network path, as on the CPU. Tiny lifetimes keep it cheap
 // on a card; the CPU emulation still runs 17 million threads a launch, so
 // tools/check.sh runs it under one schedule only.
 TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
@@ -329,6 +333,7 @@ TEST(CudaParity, PopulationsAboveGridDimYMatchCpu) {
   net.kind = ModelSpec::Kind::network;
   net.network = network(maze::kSources, 3, maze::kActions, 1, 3, 2, 1);
   for (const auto& [task, model, path] : {std::tuple{iaf, cell, CudaPath::automatic},
+                                          std::tuple{maze, net, CudaPath::fused_v2},
                                           std::tuple{maze, net, CudaPath::fused},
                                           std::tuple{maze, net, CudaPath::layered}}) {
     const std::vector<float> centre = random_theta(model, 8);

@@ -47,8 +47,8 @@ struct V2Case {
 };
 
 // ENU, NFENU and GRU cells at M = 16 and 32 (one and two 16-column tiles) in
-// the maze's shape (4 sources, 6 neurons of fan-in 8, 3 outputs, C = 8), and a
-// random fan-in net whose C = 5 and M = 7 pad every tile; output noise on every
+// the maze's shape (4 sources, 6 neurons of fan-in 8, 3 outputs, C = 8), the
+// published maze's network (C = 16, M = 32, ENU), and a random fan-in net whose C = 5 and M = 7 pad every tile; output noise on every
 // cell (both roles' streams must line up row by row), two ticks a step.
 std::vector<V2Case> v2_cases() {
   std::vector<V2Case> cases;
@@ -61,6 +61,10 @@ std::vector<V2Case> v2_cases() {
       cases.push_back({std::string(to_string(kind)) + " M " + std::to_string(memory), model});
     }
   }
+  ModelSpec published;  // the published maze's network: C = 16, M = 32
+  published.kind = ModelSpec::Kind::network;
+  published.network = network(maze::kSources, 6, maze::kActions, 8, 16, 32, 5);
+  cases.push_back({"published shape C 16 M 32", published});
   ModelSpec odd;
   odd.kind = ModelSpec::Kind::network;
   odd.network = network(3, 4, 2, 3, 5, 7, 11);
@@ -241,6 +245,49 @@ TEST(FusedV2, SameBitsForEveryGroupingOfLifetimes) {
           << to_string(precision) << ", " << per_block << " lifetimes a block";
     }
   }
+}
+
+// The opt-in phase clocks: each phase counted, the block-ticks they cover
+// exactly (blocks x steps x ticks), and the same fitness with counting on. On a
+// GPU the run is the published maze generation (512 x 8 x 400, C = 16, M = 32,
+// tf32) and the printout sets clocks per block-tick against docs/gpu_v2.md's
+// model (benchmarks/device_check.sh reports it); the emulation's clock64 is a
+// counter, so there its figures mean nothing.
+TEST(FusedV2, PhaseClocksCountEveryBlockTick) {
+  ENU_REQUIRE_DEVICE();
+  const bool card = !cuda_is_emulation();
+  EvaluatorRequest request;
+  request.task.name = "tmaze";
+  request.task.maze.steps = card ? 400 : 6;
+  request.model.kind = ModelSpec::Kind::network;
+  request.model.network = card ? network(maze::kSources, 6, maze::kActions, 8, 16, 32, 1)
+                               : network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
+  request.model.network.output_noise = 0.01f;
+  request.model.network.ticks_per_step = card ? 1 : 2;
+  const int members = card ? 512 : 4, lifetimes = card ? 8 : 3;
+  const std::vector<float> centre = parity::random_theta(request.model, 3);
+  const Population pop =
+      Population::mirrored(centre.data(), centre.size(), members, 0.05f).with_seed(5).at_generation(1);
+  const LifetimeSet set{5, 1, lifetimes};
+  std::vector<float> plain(size_t(members) * lifetimes), counted(plain.size());
+  request.cuda = v2(CudaPrecision::tf32, card ? 0 : 2);  // emulation: two blocks a member, the second of one lifetime
+  find_backend(BackendKind::cuda).make_evaluator(request)->evaluate(pop, set, plain.data());
+  PhaseClocks clocks;
+  request.cuda.phase_clocks = &clocks;
+  find_backend(BackendKind::cuda).make_evaluator(request)->evaluate(pop, set, counted.data());
+  EXPECT_EQ(std::memcmp(plain.data(), counted.data(), plain.size() * sizeof(float)), 0);
+  if (!card) {
+    EXPECT_EQ(clocks.block_ticks, double(members) * 2 * request.task.maze.steps * 2);  // 2 blocks a member, 2 ticks
+  }
+  EXPECT_GT(clocks.synapse, 0.0);
+  EXPECT_GT(clocks.neuron, 0.0);
+  EXPECT_GT(clocks.environment, 0.0);
+  const double ticks = clocks.block_ticks;
+  std::printf("fused_v2 tf32 phase clocks per block-tick%s: synapse %.0f, neuron %.0f, environment %.0f "
+              "(model, GPU-V2.md: ~13k, ~3k, ~1.5k)\n",
+              card ? " (published maze generation)" : " (emulation: a counter, not clocks)", clocks.synapse / ticks,
+              clocks.neuron / ticks, clocks.environment / ticks);
+  RecordProperty("synapse_clocks_per_block_tick", std::to_string(clocks.synapse / ticks));
 }
 
 }  // namespace

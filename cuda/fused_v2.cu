@@ -206,7 +206,9 @@ __device__ void lay_out_weights(const CellSpec& cell, const PaddedCell& p, const
 class PhaseLaps {
  public:
   enum Phase { synapse, neuron, environment, count };
-  __device__ explicit PhaseLaps(bool on) : on_(on), mark_(on ? clock64() : 0) {}
+  __device__ explicit PhaseLaps(bool on) : on_(on) {
+    if (on_) mark_ = clock64();  // in the body: nvcc's host pass keeps a device constructor's initialisers
+  }
   __device__ void lap(Phase phase) {
     if (!on_) return;
     const long long now = clock64();
@@ -224,7 +226,7 @@ class PhaseLaps {
 
  private:
   bool on_;
-  long long mark_;
+  long long mark_ = 0;
   unsigned long long spent_[count] = {0, 0, 0};
 };
 

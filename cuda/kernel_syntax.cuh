@@ -5,7 +5,7 @@
 //
 //   ENU_LAUNCH(kernel, grid, block, shared_bytes, stream)(args...)
 //       kernel<<<grid, block, shared_bytes, stream>>>(args...)
-//   ENU_DYNAMIC_SHARED(float, name);     extern __shared__ float name[];
+//   ENU_DYNAMIC_SHARED(float, name);     extern __shared__ __align__(128) float name[];
 //   ENU_SHARED(Type, name);              __shared__ Type name;
 //
 // A template kernel is named with its arguments: ENU_LAUNCH(k<Task>, ...).
@@ -23,6 +23,7 @@
       ::enu::emulation::static_shared(ENU_SHARED_SITE(__LINE__) " " #name, sizeof(type), alignof(type)))
 #else
 #define ENU_LAUNCH(kernel, grid, block, shared_bytes, stream) kernel<<<grid, block, shared_bytes, stream>>>
-#define ENU_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+// 128-byte aligned: wmma's loads and stores need 32-byte aligned pointers, float4 16.
+#define ENU_DYNAMIC_SHARED(type, name) extern __shared__ __align__(128) type name[]
 #define ENU_SHARED(type, name) __shared__ type name
 #endif

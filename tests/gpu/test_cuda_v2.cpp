@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -245,6 +246,24 @@ TEST(FusedV2, SameBitsForEveryGroupingOfLifetimes) {
           << to_string(precision) << ", " << per_block << " lifetimes a block";
     }
   }
+}
+
+// The published maze's member (C = 16, M = 32) runs its 8 lifetimes in one
+// block within 227 KiB of shared memory (an H100's, and the emulation's):
+// forcing blocks of 8 is refused where they would not fit.
+TEST(FusedV2, PublishedMazeMemberRunsInOneBlock) {
+  ENU_REQUIRE_DEVICE();
+  EvaluatorRequest request;
+  request.task.name = "tmaze";
+  request.task.maze.steps = 2;
+  request.model.kind = ModelSpec::Kind::network;
+  request.model.network = network(maze::kSources, 6, maze::kActions, 8, 16, 32, 1);
+  request.cuda = v2(CudaPrecision::tf32, 8);
+  const std::vector<float> centre = parity::random_theta(request.model, 2);
+  const Population pop = Population::mirrored(centre.data(), centre.size(), 2, 0.05f).with_seed(3);
+  std::vector<float> fitness(16, std::numeric_limits<float>::quiet_NaN());
+  find_backend(BackendKind::cuda).make_evaluator(request)->evaluate(pop, LifetimeSet{3, 0, 8}, fitness.data());
+  for (float f : fitness) EXPECT_TRUE(std::isfinite(f));
 }
 
 // The opt-in phase clocks: each phase counted, the block-ticks they cover

@@ -56,6 +56,27 @@ TEST(ConfigFiles, EveryShippedConfigLoads) {
     EXPECT_FALSE(stdp.model.cell.spiking);
   }
 
+  // The authors' settings (issue 18): iaf's input and scoring, and the strategy of both.
+  const RunConfig iaf_published = load_config(dir + "iaf_published.yaml");
+  EXPECT_EQ(iaf_published.task.iaf.current_draw, IafCurrentDraw::per_step);
+  EXPECT_EQ(iaf_published.task.iaf.scoring, IafScoring::published);
+  EXPECT_EQ(iaf_published.task.iaf.multiplier_max, 9);
+  const RunConfig stdp = load_config(dir + "stdp.yaml"), stdp_published = load_config(dir + "stdp_published.yaml");
+  EXPECT_EQ(to_yaml(RunConfig{"x", stdp.task, stdp.model, {}, {}}),
+            to_yaml(RunConfig{"x", stdp_published.task, stdp_published.model, {}, {}}));
+  for (const RunConfig* published : {&iaf_published, &stdp_published}) {
+    const EsConfig& es = published->es;
+    EXPECT_EQ(es.population, 512);
+    EXPECT_EQ(es.lifetimes, 32);
+    EXPECT_EQ(es.sigma, 0.01f);
+    EXPECT_EQ(es.optimizer, OptimizerKind::sgd);
+    EXPECT_EQ(es.learning_rate, 1.0f);
+    EXPECT_EQ(es.momentum, 0.9f);
+    EXPECT_EQ(es.shaping, Shaping::pareto);
+    EXPECT_EQ(es.pareto_exponent, 5.0f);
+    EXPECT_EQ(published->run.generations, 10000);
+  }
+
   const RunConfig sphere = load_config(dir + "sphere.yaml");
   EXPECT_EQ(sphere.task.function.dimension, 50);
   EXPECT_EQ(sphere.es.population, 64);
@@ -70,7 +91,7 @@ RunConfig unusual_config(const std::string& task) {
   RunConfig c;
   c.name = "odd-name.1";
   c.task.name = task;
-  c.task.iaf = {60, 3, 0.3f, 2.5f, 0.1f / 3, 0.2f / 3, 7, 0.25f};
+  c.task.iaf = {60, 3, 0.3f, 2.5f, 0.1f / 3, 0.2f / 3, 7, 0.25f, IafCurrentDraw::per_step, IafScoring::published};
   c.task.stdp = {80, 0.1f, 0.9f, 41.5f, 3.25f, 1.0f / 3, 0.7f, 12.0f, 8.0f, 15.0f};
   c.task.function = {9, -2.0f / 3};
   c.model.cell = {CellKind::lstm, 5, 7, 3, true};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "enu/common.hpp"
@@ -327,21 +328,110 @@ TEST(IafEnvironment, SizePenaltyScoresNonBinaryOutputs) {
   }
 }
 
-// The same (seed, generation, lifetime index) gives identical observations, also
-// when the lifetime is reset inside another chunk; another generation or seed differs.
-TEST(IafEnvironment, LifetimesArePureFunctionsOfSeedGenerationIndex) {
-  auto task = make_task(named("iaf"));
-  const auto a = observe_all(*task, LifetimeSet{7, 2, 8}, 0, 8);
-  const auto b = observe_all(*task, LifetimeSet{7, 2, 8}, 0, 8);
-  EXPECT_EQ(a, b);
-  const auto chunk = observe_all(*task, LifetimeSet{7, 2, 8}, 5, 3);  // lifetimes 5, 6, 7
-  for (int s = 0; s < task->steps(); ++s) {
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(chunk[size_t(s)][size_t(i)], a[size_t(s)][size_t(5 + i)]);
+// A short spike train scored by hand. current ~0.25 (lo 0.25, hi just above, one
+// multiplier): the reference fires at steps 1 and 3. Unit outputs 0, 0.04, 0.6,
+// 0.9. Published (spike above 0.05): the unit fires at 2 and 3; steps since the
+// last spike, unit - reference: 1-1, 2-0, 0-1, 0-0, squared 0 + 4 + 1 + 0 = 5;
+// (y - 1)^2 where y > 0.05: 0.16 + 0.01; fitness -(5 + 0.17) / 4 = -1.2925.
+// enu (spike above 0.5): the same spikes; |differences| 0 + 2 + 1 + 0 = 3;
+// min(y, 1 - y): 0 + 0.04 + 0.4 + 0.1 = 0.54; fitness -(3 + 0.54) / 4 = -0.885.
+TEST(IafEnvironment, ShortSpikeTrainScoredByHand) {
+  for (IafScoring scoring : {IafScoring::published, IafScoring::enu}) {
+    IafConfig iaf;
+    iaf.steps = 4;
+    iaf.windows = 1;
+    iaf.current_lo = 0.25f;
+    iaf.current_hi = 0.2500001f;
+    iaf.multiplier_max = 1;
+    iaf.scoring = scoring;
+    const float outputs[4] = {0.0f, 0.04f, 0.6f, 0.9f};
+    int step = 0;
+    const std::vector<float> fitness = run_iaf(iaf, 1, [&](int, float) { return outputs[step++]; });
+    const double expected = scoring == IafScoring::published ? -1.2925 : -0.885;
+    EXPECT_NEAR(fitness[0], expected, 1e-6) << to_string(scoring);
   }
-  EXPECT_NE(a, observe_all(*task, LifetimeSet{7, 3, 8}, 0, 8));
-  EXPECT_NE(a, observe_all(*task, LifetimeSet{8, 2, 8}, 0, 8));
-  // Lifetimes of one generation differ from each other.
-  EXPECT_NE(a[0][0] + a[30][0] + a[60][0] + a[90][0], a[0][1] + a[30][1] + a[60][1] + a[90][1]);
+}
+
+// Published scoring: the oracle's spikes (output 1) score exactly 0. Spiking on
+// time at 0.06 (just above 0.05) costs only (0.06 - 1)^2 per spike, and an
+// output of 0.05 between spikes nothing; a unit at 0.05 throughout is silent.
+TEST(IafEnvironment, PublishedScoringSpikesAbove005) {
+  IafConfig iaf;
+  iaf.scoring = IafScoring::published;
+  const int count = 8;
+  std::vector<LifNeuron> own(size_t(count), LifNeuron::from(iaf));
+  for (float f : run_iaf(iaf, count, [&](int i, float current) { return own[size_t(i)].step(current) ? 1.0f : 0.0f; })) {
+    EXPECT_EQ(f, 0.0f);
+  }
+  own.assign(size_t(count), LifNeuron::from(iaf));
+  std::vector<int> spikes(size_t(count), 0);
+  const std::vector<float> low = run_iaf(iaf, count, [&](int i, float current) {
+    const bool fires = own[size_t(i)].step(current);
+    spikes[size_t(i)] += fires;
+    return fires ? 0.06f : 0.05f;
+  });
+  const double miss = double(0.06f) - 1.0;
+  for (int i = 0; i < count; ++i) {
+    ASSERT_GT(spikes[size_t(i)], 0);
+    EXPECT_NEAR(low[size_t(i)], -miss * miss * spikes[size_t(i)] / iaf.steps, 1e-6) << "lifetime " << i;
+  }
+  for (float f : run_iaf(iaf, count, [](int, float) { return 0.05f; })) EXPECT_LT(f, -1.0f);
+}
+
+// per_step: the multiplier is drawn per window and the base every step. With a
+// narrow base range [0.01, 0.0101] the multiplier is round(current / 0.01): one
+// integer in 1..9 through each window, several across windows, and the base
+// current / multiplier in range and changing within windows.
+TEST(IafEnvironment, PerStepDrawRedrawsTheBaseEveryStep) {
+  TaskConfig config = named("iaf");
+  config.iaf.current_draw = IafCurrentDraw::per_step;
+  config.iaf.current_lo = 0.01f;
+  config.iaf.current_hi = 0.0101f;
+  config.iaf.multiplier_max = 9;
+  auto task = make_task(config);
+  const int count = 8, window = 25;
+  const auto obs = observe_all(*task, LifetimeSet{4, 1, count}, 0, count);
+  std::set<long> multipliers;
+  int base_changes = 0;
+  for (int i = 0; i < count; ++i) {
+    for (int s = 0; s < 100; ++s) {
+      const float x = obs[size_t(s)][size_t(i)];
+      const long m = std::lround(x / 0.01f);
+      multipliers.insert(m);
+      ASSERT_GE(m, 1);
+      ASSERT_LE(m, 9);
+      EXPECT_GE(x / float(m), 0.01f * (1 - 1e-6f));
+      EXPECT_LE(x / float(m), 0.0101f * (1 + 1e-6f));
+      if (s % window != 0) {
+        EXPECT_EQ(m, std::lround(obs[size_t(s - 1)][size_t(i)] / 0.01f)) << "lifetime " << i << " step " << s;
+        base_changes += x != obs[size_t(s - 1)][size_t(i)];
+      }
+    }
+  }
+  EXPECT_GE(multipliers.size(), 5u);
+  EXPECT_GT(base_changes, count * 96 * 9 / 10);  // nearly every step within a window draws anew
+}
+
+// The same (seed, generation, lifetime index) gives identical observations, also
+// when the lifetime is reset inside another chunk; another generation or seed
+// differs. Under both current draws.
+TEST(IafEnvironment, LifetimesArePureFunctionsOfSeedGenerationIndex) {
+  for (IafCurrentDraw draw : {IafCurrentDraw::per_window, IafCurrentDraw::per_step}) {
+    TaskConfig config = named("iaf");
+    config.iaf.current_draw = draw;
+    auto task = make_task(config);
+    const auto a = observe_all(*task, LifetimeSet{7, 2, 8}, 0, 8);
+    const auto b = observe_all(*task, LifetimeSet{7, 2, 8}, 0, 8);
+    EXPECT_EQ(a, b);
+    const auto chunk = observe_all(*task, LifetimeSet{7, 2, 8}, 5, 3);  // lifetimes 5, 6, 7
+    for (int s = 0; s < task->steps(); ++s) {
+      for (int i = 0; i < 3; ++i) EXPECT_EQ(chunk[size_t(s)][size_t(i)], a[size_t(s)][size_t(5 + i)]);
+    }
+    EXPECT_NE(a, observe_all(*task, LifetimeSet{7, 3, 8}, 0, 8));
+    EXPECT_NE(a, observe_all(*task, LifetimeSet{8, 2, 8}, 0, 8));
+    // Lifetimes of one generation differ from each other.
+    EXPECT_NE(a[0][0] + a[30][0] + a[60][0] + a[90][0], a[0][1] + a[30][1] + a[60][1] + a[90][1]);
+  }
 }
 
 // stdp / stdp_complex observations: 4 channels, potential in [0.45, 0.55),

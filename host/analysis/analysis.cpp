@@ -57,7 +57,7 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta) {
     LifNeuron lif = LifNeuron::from(iaf);
     int unit_spikes = 0, reference_spikes = 0;
     for (float o : outputs) {
-      unit_spikes += o > 0.5f;
+      unit_spikes += o > iaf_spike_threshold(iaf.scoring);
       reference_spikes += lif.step(current);
     }
     evolved.push_back(double(unit_spikes) / iaf.steps);

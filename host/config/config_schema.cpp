@@ -24,6 +24,13 @@ void fields(V& v, IafConfig& c) {
           at_least(1));
   v.field("size_penalty", c.size_penalty, "weight of the penalty on outputs that are neither 0 nor 1",
           at_least(0));
+  v.choice("current_draw", c.current_draw, {IafCurrentDraw::per_window, IafCurrentDraw::per_step},
+           "per_window = one current per window, uniform(lo, hi) * randint(1, multiplier_max) (enu); per_step = the "
+           "multiplier per window, the uniform base redrawn every step (the authors' code)");
+  v.choice("scoring", c.scoring, {IafScoring::enu, IafScoring::published},
+           "enu = spike at o > 0.5, a step costs |timing difference| + size_penalty min(o, 1 - o); published = spike "
+           "at o > 0.05, a step costs (timing difference)^2 + size_penalty (o - 1)^2 where o > 0.05 (the authors' "
+           "code); fitness = minus the mean cost per step");
 }
 
 template <class V>

@@ -70,6 +70,22 @@ const char* to_string(CudaPrecision precision) {
   return "?";
 }
 
+const char* to_string(IafCurrentDraw draw) {
+  switch (draw) {
+    case IafCurrentDraw::per_window: return "per_window";
+    case IafCurrentDraw::per_step: return "per_step";
+  }
+  return "?";
+}
+
+const char* to_string(IafScoring scoring) {
+  switch (scoring) {
+    case IafScoring::enu: return "enu";
+    case IafScoring::published: return "published";
+  }
+  return "?";
+}
+
 const char* to_string(MazeRules rules) {
   switch (rules) {
     case MazeRules::published: return "published";

@@ -32,6 +32,17 @@ enum class MazeLayout { east_corridor, north_corridor };
 /// north, south); egocentric: forward, turn left, turn right.
 enum class MazeActions { absolute, egocentric };
 
+/// iaf's input current (task.iaf.current_draw): per_window = one draw
+/// uniform(current_lo, current_hi) * randint(1, multiplier_max) per window
+/// (enu); per_step = the multiplier drawn per window, the base redrawn every
+/// step (the authors' code).
+enum class IafCurrentDraw { per_window, per_step };
+/// iaf's score (task.iaf.scoring): enu = a spike is o > 0.5, each step costs
+/// |timing difference| + size_penalty min(o, 1 - o); published = the authors'
+/// code: a spike is y > 0.05, each step costs (timing difference)^2 +
+/// size_penalty (y - 1)^2 where y > 0.05. Fitness: minus the mean over steps.
+enum class IafScoring { enu, published };
+
 /// task.iaf: integrate-and-fire imitation (Extended Data Fig. 2 of the paper).
 struct IafConfig {
   int steps = 100;                 // environment steps per lifetime
@@ -42,6 +53,8 @@ struct IafConfig {
   float current_hi = 0.02f;
   int multiplier_max = 10;
   float size_penalty = 1.0f;       // weight of the penalty on outputs that are neither 0 nor 1
+  IafCurrentDraw current_draw = IafCurrentDraw::per_window;
+  IafScoring scoring = IafScoring::enu;
 };
 
 /// task.stdp: a synapse whose weight follows a neuromodulated STDP rule.
@@ -181,6 +194,8 @@ const char* to_string(UpdateDevice device);
 const char* to_string(CudaPath path);
 const char* to_string(CudaPrecision precision);
 const char* to_string(MazeRules rules);
+const char* to_string(IafCurrentDraw draw);
+const char* to_string(IafScoring scoring);
 const char* to_string(MazeLayout layout);
 const char* to_string(MazeActions actions);
 

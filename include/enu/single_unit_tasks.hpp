@@ -38,10 +38,15 @@ struct LifNeuron {
   }
 };
 
-/// iaf: the current is redrawn at the start of every window as
-/// uniform(current_lo, current_hi) * randint(1, multiplier_max). Fitness
-/// penalises the difference between the steps since the unit's last spike
-/// (output > 0.5) and the reference's (timing), and outputs away from 0 and 1 (size).
+/// The output above which an iaf unit spikes, under each scoring.
+ENU_HD float iaf_spike_threshold(IafScoring scoring) { return scoring == IafScoring::published ? 0.05f : 0.5f; }
+
+/// iaf: the current is uniform(current_lo, current_hi) * randint(1,
+/// multiplier_max), drawn at the start of every window (per_window), or with the
+/// multiplier drawn there and the uniform base every step (per_step). Fitness
+/// penalises the difference between the steps since the unit's last spike and
+/// the reference's (timing), and outputs away from a spike's or silence's
+/// (size), each as IafScoring says.
 struct IafLifetime {
   using Settings = IafConfig;
   static constexpr ModelNeed kModel = ModelNeed::cell;
@@ -53,7 +58,7 @@ struct IafLifetime {
   CounterRng rng{PhiloxKey{{0, 0}}, 0, 0, 0};
   LifNeuron lif;
   int step = 0;
-  float current = 0.0f, reward = 0.0f;
+  float current = 0.0f, multiplier = 0.0f, reward = 0.0f;  // multiplier: per_step's, of this window
   int since_reference = 0, since_unit = 0;
   double timing = 0.0, size = 0.0;
 
@@ -65,18 +70,28 @@ struct IafLifetime {
   }
   /// The observation of this step: the current.
   ENU_HD void observe(float out[kSources * kChannels]) {
-    if ((step * settings.windows) % settings.steps == 0) {
-      const float unit = rng.uniform(settings.current_lo, settings.current_hi);
-      current = unit * float(rng.randint(1, settings.multiplier_max));
+    const bool window_starts = (step * settings.windows) % settings.steps == 0;
+    if (settings.current_draw == IafCurrentDraw::per_window) {
+      if (window_starts) {
+        const float unit = rng.uniform(settings.current_lo, settings.current_hi);
+        current = unit * float(rng.randint(1, settings.multiplier_max));
+      }
+    } else {
+      if (window_starts) multiplier = float(rng.randint(1, settings.multiplier_max));
+      current = rng.uniform(settings.current_lo, settings.current_hi) * multiplier;
     }
     out[0] = current;
   }
   ENU_HD void act(const float actions[kActions]) {
     const float output = actions[0];
+    const bool published = settings.scoring == IafScoring::published;
     since_reference = lif.step(current) ? 0 : since_reference + 1;
-    since_unit = output > 0.5f ? 0 : since_unit + 1;
-    const double step_timing = fabs(double(since_unit - since_reference));
-    const double step_size = fmin(double(output), 1.0 - double(output));
+    const bool spiked = output > iaf_spike_threshold(settings.scoring);
+    since_unit = spiked ? 0 : since_unit + 1;
+    const double difference = double(since_unit - since_reference);
+    const double step_timing = published ? difference * difference : fabs(difference);
+    const double miss = double(output) - 1.0;
+    const double step_size = !published ? fmin(double(output), 1.0 - double(output)) : (spiked ? miss * miss : 0.0);
     timing += step_timing;
     size += step_size;
     reward = float(-(step_timing + settings.size_penalty * step_size));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compare.hpp"
+#include "enu/checkpoint.hpp"
 #include "enu/common.hpp"
 #include "maze_analysis.hpp"
 #include "run.hpp"
@@ -382,6 +383,62 @@ TEST(CompareRun, TinySphereComparisonIsResumable) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("different config"), std::string::npos) << e.what();
   }
+}
+
+// metrics.csv without its timing columns: generation, best, mean, centre, sigma,
+// nonfinite and the centre's hash of every row.
+std::vector<std::string> metrics_without_timing(const fs::path& path) {
+  std::vector<std::string> rows;
+  for (const std::string& line : lines_of(path)) {
+    std::vector<std::string> fields;
+    std::stringstream in(line);
+    for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
+    std::string kept;
+    for (size_t i : {0, 1, 2, 3, 4, 5}) kept += fields.at(i) + ",";
+    rows.push_back(kept + fields.back());
+  }
+  return rows;
+}
+
+// A run killed mid-way inside a comparison resumes to the same bits as the
+// uninterrupted run: every metrics row and centre hash, the checkpoints' states
+// and the table. The kill is staged: the folder of one run is set back to the
+// state a 2-generation comparison left (checkpoint and metrics of generation 2
+// of 5, no summary), as a SIGKILL after its second checkpoint would leave it.
+TEST(CompareRun, RunResumedInsideAComparisonEndsWithTheSameBits) {
+  const std::string dir = fresh_dir("resume_bits");
+  const CompareConfig config = load_compare_config(write_file(dir, "tiny.yaml", tiny_comparison(dir)));
+  const fs::path whole = fs::path(dir) / "whole", killed = fs::path(dir) / "killed", early = fs::path(dir) / "early";
+  run_tiny(config, whole.string());
+  run_comparison(config, CompareOptions{early.string(), 0, {"run.generations=2"}, nullptr});
+  fs::copy(whole, killed, fs::copy_options::recursive);
+  const fs::path run = fs::path("sgd") / "seed_8";
+  for (const char* file : {"checkpoint_latest.npz", "checkpoint_best.npz", "metrics.csv"}) {
+    fs::copy_file(early / run / file, killed / run / file, fs::copy_options::overwrite_existing);
+  }
+  fs::remove(killed / run / "summary.yaml");
+  ASSERT_EQ(load_checkpoint((killed / run / "checkpoint_latest.npz").string()).state.generation, 2u);
+  ASSERT_EQ(lines_of(killed / run / "metrics.csv").size(), 3u);  // header + 2 generations: really set back
+
+  const CompareReport report = run_tiny(config, killed.string());
+  EXPECT_EQ(report.resumed, 1);
+  EXPECT_EQ(report.skipped, 3);
+  // It continued from generation 2: the first two rows are the early run's, timings and all.
+  const std::vector<std::string> resumed = lines_of(killed / run / "metrics.csv");
+  const std::vector<std::string> before = lines_of(early / run / "metrics.csv");
+  ASSERT_EQ(resumed.size(), 6u);
+  EXPECT_EQ(std::vector<std::string>(resumed.begin(), resumed.begin() + 3), before);
+  EXPECT_EQ(metrics_without_timing(killed / run / "metrics.csv"), metrics_without_timing(whole / run / "metrics.csv"));
+  for (const char* file : {"checkpoint_latest.npz", "checkpoint_best.npz"}) {
+    const EsState a = load_checkpoint((killed / run / file).string()).state;
+    const EsState b = load_checkpoint((whole / run / file).string()).state;
+    EXPECT_EQ(a.generation, b.generation) << file;
+    EXPECT_EQ(a.optimizer_steps, b.optimizer_steps) << file;
+    EXPECT_EQ(a.theta, b.theta) << file;
+    EXPECT_EQ(a.moment1, b.moment1) << file;
+    EXPECT_EQ(a.moment2, b.moment2) << file;
+  }
+  EXPECT_EQ(lines_of(killed / "table.csv"), lines_of(whole / "table.csv"));
 }
 
 }  // namespace

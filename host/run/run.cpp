@@ -46,7 +46,6 @@ std::string format_duration(double seconds) {
 }
 
 
-// Keeps the rows of generations before `generations` (a resumed run rewrites the rest).
 /// Keeps the header and the rows whose first column (a generation) is below `end`.
 void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
   std::ifstream in(path);

@@ -392,9 +392,10 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
 
 std::string fused_v2_cell_limit(const DeviceNetwork& net) {
   for (const auto& [cell, role] : {std::pair{net.synapse, "synapse"}, std::pair{net.neuron, "neuron"}}) {
-    if (cell.kind == CellKind::lstm) return std::string("the ") + role + " cell is an LSTM; fused_v2 takes ENU, NFENU and GRU";
+    const std::string cell_name = std::string("the ") + role + " cell";
+    if (cell.kind == CellKind::lstm) return cell_name + " is an LSTM; fused_v2 takes ENU, NFENU and GRU";
     if (cell.memory > kFusedV2MaxMemory) {
-      return std::string("the ") + role + " cell has memory " + std::to_string(cell.memory) + "; fused_v2 takes at most " +
+      return cell_name + " has memory " + std::to_string(cell.memory) + "; fused_v2 takes at most " +
              std::to_string(kFusedV2MaxMemory);
     }
   }

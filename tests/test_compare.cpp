@@ -151,16 +151,22 @@ TEST(CompareConfig, ParsesAGoodFile) {
   EXPECT_EQ(sgd.run.threads, 1);
 }
 
-TEST(CompareConfig, ParsesTheShippedStdpComparison) {
-  const CompareConfig c = load_compare_config(std::string(ENU_SOURCE_DIR) + "/configs/compare_stdp.yaml");
-  ASSERT_EQ(c.models.size(), 4u);
-  EXPECT_EQ(c.reference, "enu");
-  for (const CompareModel& m : c.models) {
-    const RunConfig config = c.run_config(m, c.first_seed);
-    EXPECT_EQ(config.task.name, "stdp");
-    EXPECT_EQ(config.model.kind, ModelSpec::Kind::cell) << m.name;
+TEST(CompareConfig, ParsesTheShippedStdpComparisons) {
+  for (const std::string task : {"stdp", "stdp_complex"}) {
+    const CompareConfig c = load_compare_config(std::string(ENU_SOURCE_DIR) + "/configs/compare_" + task + ".yaml");
+    ASSERT_EQ(c.models.size(), 4u);
+    EXPECT_EQ(c.reference, "enu");
+    EXPECT_GE(c.seeds, 10);
+    for (const CompareModel& m : c.models) {
+      const RunConfig config = c.run_config(m, c.first_seed);
+      EXPECT_EQ(config.task.name, task);
+      EXPECT_EQ(config.model.kind, ModelSpec::Kind::cell) << m.name;
+      EXPECT_EQ(config.run.generations, 1000) << m.name << ": one budget for every model";
+    }
+    EXPECT_EQ(c.run_config(c.models[1], 1).model.cell.kind, CellKind::nfenu);
+    EXPECT_EQ(c.run_config(c.models[2], 1).model.cell.kind, CellKind::gru);
+    EXPECT_EQ(c.run_config(c.models[3], 1).model.cell.kind, CellKind::lstm);
   }
-  EXPECT_EQ(c.run_config(c.models[2], 1).model.cell.kind, CellKind::gru);
 }
 
 // The T-maze comparison: ENU-NN, its ablations and single recurrent agents of a

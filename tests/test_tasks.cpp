@@ -360,9 +360,8 @@ TEST(IafEnvironment, PublishedScoringSpikesAbove005) {
   iaf.scoring = IafScoring::published;
   const int count = 8;
   std::vector<LifNeuron> own(size_t(count), LifNeuron::from(iaf));
-  for (float f : run_iaf(iaf, count, [&](int i, float current) { return own[size_t(i)].step(current) ? 1.0f : 0.0f; })) {
-    EXPECT_EQ(f, 0.0f);
-  }
+  const auto oracle = [&](int i, float current) { return own[size_t(i)].step(current) ? 1.0f : 0.0f; };
+  for (float f : run_iaf(iaf, count, oracle)) EXPECT_EQ(f, 0.0f);
   own.assign(size_t(count), LifNeuron::from(iaf));
   std::vector<int> spikes(size_t(count), 0);
   const std::vector<float> low = run_iaf(iaf, count, [&](int i, float current) {

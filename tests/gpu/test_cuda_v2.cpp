@@ -49,8 +49,9 @@ struct V2Case {
 
 // ENU, NFENU and GRU cells at M = 16 and 32 (one and two 16-column tiles) in
 // the maze's shape (4 sources, 6 neurons of fan-in 8, 3 outputs, C = 8), the
-// published maze's network (C = 16, M = 32, ENU), and a random fan-in net whose C = 5 and M = 7 pad every tile; output noise on every
-// cell (both roles' streams must line up row by row), two ticks a step.
+// published maze's network (C = 16, M = 32, ENU), and a random fan-in net
+// whose C = 5 and M = 7 pad every tile; output noise on every cell (both
+// roles' streams must line up row by row), two ticks a step.
 std::vector<V2Case> v2_cases() {
   std::vector<V2Case> cases;
   for (CellKind kind : {CellKind::enu, CellKind::nfenu, CellKind::gru}) {

@@ -273,7 +273,6 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
   const int ld = layout.stage_ld;
   const TileCell syn_cell{shared, syn, gate_constants(net.synapse.kind), readout_gain(net.synapse)};
   const TileCell neu_cell{shared, neu, gate_constants(net.neuron.kind), readout_gain(net.neuron)};
-  const int syn_F = cell_layout(net.synapse).feedback, neu_F = cell_layout(net.neuron).feedback;
   const PhiloxKey synapse_key = output_noise_key(lifetimes.seed, CellRole::synapse);
   const PhiloxKey neuron_key = output_noise_key(lifetimes.seed, CellRole::neuron);
   const uint32_t member_id = pop.member_id(member);
@@ -294,6 +293,38 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
     }
   };
 
+  // One phase: the cell step of `rows` rows (instance row % cells of lifetime
+  // first + row / cells), a warp per 16-row tile in turn, then a block barrier.
+  // input(row, x) gives column x of a row's [x ; o_prev]; h and 1 are the same for every role.
+  const auto run_phase = [&](const TileCell& cell, const CellSpec& spec, int rows, int cells, float* h, float* o,
+                             float* noise, PhiloxKey key, float noise_std, uint32_t tick, auto&& input) {
+    const PaddedCell& p = cell.padded;
+    const int inputs = spec.inputs + cell_layout(spec).feedback;
+    for (int row0 = warp * kTileRows; row0 < rows; row0 += kWarps * kTileRows) {
+      for (int i = 0; i < kTileRows; ++i) {
+        const int row = row0 + i;
+        for (int col = lane; col < p.k_rows; col += kWarp) {
+          const int x = col - p.input_row();
+          float v = 0.0f;
+          if (row >= rows) {
+          } else if (col < spec.memory) {
+            v = h[size_t(row) * p.memory_cols + col];
+          } else if (col == p.bias_row()) {
+            v = 1.0f;
+          } else if (x >= 0 && x < inputs) {
+            v = input(row, x);
+          }
+          stage[i * ld + col] = v;
+        }
+      }
+      if (noise_std != 0.0f) draw_noise(noise, key, noise_std, cells, row0, rows, p.out_cols, tick);
+      __syncwarp();
+      tile_cell_step<Gemm, kMT>(cell, stage, ld, noise, h + size_t(row0) * p.memory_cols,
+                                o + size_t(row0) * p.out_cols);
+    }
+    __syncthreads();
+  };
+
   for (int step = 0; step < steps; ++step) {
     if (lifetime < count) task.observe(step, observation + lifetime * observation_size, true);
     __syncthreads();
@@ -305,75 +336,28 @@ __global__ void __launch_bounds__(kWarps * kWarp, 1)
     laps.lap(PhaseLaps::environment);
     for (int tick = 0; tick < net.ticks_per_step; ++tick) {
       const uint32_t global_tick = uint32_t(step * net.ticks_per_step + tick);
-      // 1-2. synapses: [h | 1 | pre-synaptic output | post-synaptic output | o_prev], both outputs of the last tick.
-      const int syn_rows = count * S;
-      for (int row0 = warp * kTileRows; row0 < syn_rows; row0 += kWarps * kTileRows) {
-        for (int i = 0; i < kTileRows; ++i) {
-          const int row = row0 + i, e = row / S, j = row % S;
-          const bool valid = row < syn_rows;
-          const int source = valid ? net.pre[j] : 0;
-          const float* pre = source < net.inputs ? sensory + (e * net.inputs + source) * C
-                                                 : neu_o + size_t(e * N + source - net.inputs) * neu.out_cols;
-          const float* post = neu_o + size_t(e * N + j / K) * neu.out_cols;
-          for (int col = lane; col < syn.k_rows; col += kWarp) {
-            float v = 0.0f;
-            const int x = col - syn.input_row();
-            if (!valid) {
-            } else if (col < net.synapse.memory) {
-              v = syn_h[size_t(row) * syn.memory_cols + col];
-            } else if (col == syn.bias_row()) {
-              v = 1.0f;
-            } else if (x >= 0 && x < C) {
-              v = pre[x];
-            } else if (x >= C && x < 2 * C) {
-              v = post[x - C];
-            } else if (x >= 2 * C && x < 2 * C + syn_F) {
-              v = syn_o[size_t(row) * syn.out_cols + x - 2 * C];
-            }
-            stage[i * ld + col] = v;
-          }
-        }
-        if (net.synapse_noise != 0.0f) {
-          draw_noise(syn_noise, synapse_key, net.synapse_noise, S, row0, syn_rows, syn.out_cols, global_tick);
-        }
-        __syncwarp();
-        tile_cell_step<Gemm, kMT>(syn_cell, stage, ld, syn_noise, syn_h + size_t(row0) * syn.memory_cols,
-                                  syn_o + size_t(row0) * syn.out_cols);
-      }
-      __syncthreads();
+      // 1-2. synapses: [h | 1 | pre-synaptic output | post-synaptic output | o_prev],
+      // both outputs of the last tick.
+      run_phase(syn_cell, net.synapse, count * S, S, syn_h, syn_o, syn_noise, synapse_key, net.synapse_noise,
+                global_tick, [&](int row, int x) {
+                  const int e = row / S, j = row % S;
+                  if (x >= 2 * C) return syn_o[size_t(row) * syn.out_cols + x - 2 * C];
+                  if (x >= C) return neu_o[size_t(e * N + j / K) * neu.out_cols + x - C];
+                  const int source = net.pre[j];
+                  return source < net.inputs ? sensory[(e * net.inputs + source) * C + x]
+                                             : neu_o[size_t(e * N + source - net.inputs) * neu.out_cols + x];
+                });
       laps.lap(PhaseLaps::synapse);
       // 3-4. neurons: [h | 1 | mean of the K synapse outputs, 0 .. I | o_prev].
-      const int neu_rows = count * N;
-      for (int row0 = warp * kTileRows; row0 < neu_rows; row0 += kWarps * kTileRows) {
-        for (int i = 0; i < kTileRows; ++i) {
-          const int row = row0 + i, e = row / N, n = row % N;
-          const bool valid = row < neu_rows;
-          for (int col = lane; col < neu.k_rows; col += kWarp) {
-            float v = 0.0f;
-            const int x = col - neu.input_row();
-            if (!valid) {
-            } else if (col < net.neuron.memory) {
-              v = neu_h[size_t(row) * neu.memory_cols + col];
-            } else if (col == neu.bias_row()) {
-              v = 1.0f;
-            } else if (x >= 0 && x < C) {
-              float sum = 0.0f;
-              for (int k = 0; k < K; ++k) sum += syn_o[size_t(e * S + n * K + k) * syn.out_cols + x];
-              v = sum / float(K);
-            } else if (x >= net.neuron.inputs && x < net.neuron.inputs + neu_F) {
-              v = neu_o[size_t(row) * neu.out_cols + x - net.neuron.inputs];
-            }
-            stage[i * ld + col] = v;
-          }
-        }
-        if (net.neuron_noise != 0.0f) {
-          draw_noise(neu_noise, neuron_key, net.neuron_noise, N, row0, neu_rows, neu.out_cols, global_tick);
-        }
-        __syncwarp();
-        tile_cell_step<Gemm, kMT>(neu_cell, stage, ld, neu_noise, neu_h + size_t(row0) * neu.memory_cols,
-                                  neu_o + size_t(row0) * neu.out_cols);
-      }
-      __syncthreads();
+      run_phase(neu_cell, net.neuron, count * N, N, neu_h, neu_o, neu_noise, neuron_key, net.neuron_noise,
+                global_tick, [&](int row, int x) {
+                  if (x >= net.neuron.inputs) return neu_o[size_t(row) * neu.out_cols + x - net.neuron.inputs];
+                  if (x >= C) return 0.0f;  // SHARED: [mean ; 0]
+                  const int e = row / N, n = row % N;
+                  float sum = 0.0f;
+                  for (int k = 0; k < K; ++k) sum += syn_o[size_t(e * S + n * K + k) * syn.out_cols + x];
+                  return sum / float(K);
+                });
       laps.lap(PhaseLaps::neuron);
     }
     // 5. read-out: channel 0 of the last `outputs` neurons.

@@ -38,12 +38,6 @@ using parity::random_observations;
 using parity::random_theta;
 using parity::network;
 
-#define ENU_REQUIRE_DEVICE()                                                \
-  do {                                                                      \
-    const std::string why_ = find_backend(BackendKind::cuda).unavailable(); \
-    if (!why_.empty()) GTEST_SKIP() << "cuda cannot run here: " << why_;  \
-  } while (0)
-
 // One parameter vector replayed as the centre over lifetimes 0 .. set.count-1.
 ReplayRequest centre_replay(const ModelSpec& model, ObservationShape shape, const std::vector<float>& theta,
                             const std::vector<float>& observations, int steps, const LifetimeSet& set) {
@@ -361,15 +355,18 @@ TEST(CudaPath, AutoTakesTheFirstPathThatTakesTheNetwork) {
   maze.maze.steps = 20;
   ModelSpec wide = maze_network(4, 130);  // a cell memory the fused kernel does not take
   ModelSpec big = maze_network(64, 64);   // ~95,000 parameters: 370 KiB, beyond 227 KiB of shared memory
-  for (const auto& [model, reason] : {std::pair{wide, "memory 130"}, std::pair{big, "KiB of shared memory"}}) {
-    EXPECT_EQ(make_cuda_evaluator(model, maze)->name(), "cuda layered") << reason;
+  // `model` goes to `chosen` under auto; forcing `refused` on it fails, saying `reason`.
+  const auto expect_path = [&](const ModelSpec& model, const char* chosen, CudaPath refused, const char* reason) {
+    EXPECT_EQ(make_cuda_evaluator(model, maze)->name(), chosen) << reason;
     try {
-      make_cuda_evaluator(model, maze, CudaOptions{CudaPath::fused});
-      ADD_FAILURE() << reason << ": the fused kernel was forced on a network it cannot take";
+      make_cuda_evaluator(model, maze, CudaOptions{refused});
+      ADD_FAILURE() << reason << ": " << to_string(refused) << " was forced on a network it cannot take";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
     }
-  }
+  };
+  expect_path(wide, "cuda layered", CudaPath::fused, "memory 130");
+  expect_path(big, "cuda layered", CudaPath::fused, "KiB of shared memory");
   EXPECT_EQ(make_cuda_evaluator(maze_network(8, 16), maze)->name(), "cuda fused_v2 fp32");
   CudaOptions tf32;
   tf32.precision = CudaPrecision::tf32;
@@ -381,15 +378,8 @@ TEST(CudaPath, AutoTakesTheFirstPathThatTakesTheNetwork) {
   ModelSpec lstm = maze_network(8, 16);
   lstm.network.synapse_kind = CellKind::lstm;
   ModelSpec m48 = maze_network(8, 48);
-  for (const auto& [model, reason] : {std::pair{lstm, "LSTM"}, std::pair{m48, "memory 48"}}) {
-    EXPECT_EQ(make_cuda_evaluator(model, maze)->name(), "cuda fused") << reason;
-    try {
-      make_cuda_evaluator(model, maze, CudaOptions{CudaPath::fused_v2});
-      ADD_FAILURE() << reason << ": fused_v2 was forced on a network it cannot take";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
-    }
-  }
+  expect_path(lstm, "cuda fused", CudaPath::fused_v2, "LSTM");
+  expect_path(m48, "cuda fused", CudaPath::fused_v2, "memory 48");
   // The layered path has no memory limit: per-step parity at M = 130.
   const ObservationShape shape{maze::kSources, maze::kChannels};
   const LifetimeSet set{43, 2, 2};

@@ -28,18 +28,24 @@ namespace {
 using parity::network;
 using parity::random_observations;
 
-#define ENU_REQUIRE_DEVICE()                                                \
-  do {                                                                      \
-    const std::string why_ = find_backend(BackendKind::cuda).unavailable(); \
-    if (!why_.empty()) GTEST_SKIP() << "cuda cannot run here: " << why_;  \
-  } while (0)
-
 CudaOptions v2(CudaPrecision precision, int lifetimes_per_block = 0) {
   CudaOptions options;
   options.path = CudaPath::fused_v2;
   options.precision = precision;
   options.lifetimes_per_block = lifetimes_per_block;
   return options;
+}
+
+// tmaze lifetimes of `steps` for the maze's network (6 neurons of fan-in 8) of
+// C channels and memory M, output noise 0.01 on its neurons.
+EvaluatorRequest maze_request(int steps, int channels, int memory) {
+  EvaluatorRequest request;
+  request.task.name = "tmaze";
+  request.task.maze.steps = steps;
+  request.model.kind = ModelSpec::Kind::network;
+  request.model.network = network(maze::kSources, 6, maze::kActions, 8, channels, memory, 1);
+  request.model.network.output_noise = 0.01f;
+  return request;
 }
 
 struct V2Case {
@@ -171,12 +177,7 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
 // that shapes the ES update mostly kept).
 TEST(FusedV2, Tf32MazeFitnessAgreesWithFp32) {
   ENU_REQUIRE_DEVICE();
-  EvaluatorRequest request;
-  request.task.name = "tmaze";
-  request.task.maze.steps = 80;
-  request.model.kind = ModelSpec::Kind::network;
-  request.model.network = network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
-  request.model.network.output_noise = 0.01f;
+  EvaluatorRequest request = maze_request(80, 8, 16);
   const int members = 16, lifetimes = 2;
   const std::vector<float> centre = parity::random_theta(request.model, 12);
   const Population pop =
@@ -254,11 +255,7 @@ TEST(FusedV2, SameBitsForEveryGroupingOfLifetimes) {
 // forcing blocks of 8 is refused where they would not fit.
 TEST(FusedV2, PublishedMazeMemberRunsInOneBlock) {
   ENU_REQUIRE_DEVICE();
-  EvaluatorRequest request;
-  request.task.name = "tmaze";
-  request.task.maze.steps = 2;
-  request.model.kind = ModelSpec::Kind::network;
-  request.model.network = network(maze::kSources, 6, maze::kActions, 8, 16, 32, 1);
+  EvaluatorRequest request = maze_request(2, 16, 32);
   request.cuda = v2(CudaPrecision::tf32, 8);
   const std::vector<float> centre = parity::random_theta(request.model, 2);
   const Population pop = Population::mirrored(centre.data(), centre.size(), 2, 0.05f).with_seed(3);
@@ -276,13 +273,7 @@ TEST(FusedV2, PublishedMazeMemberRunsInOneBlock) {
 TEST(FusedV2, PhaseClocksCountEveryBlockTick) {
   ENU_REQUIRE_DEVICE();
   const bool card = !cuda_is_emulation();
-  EvaluatorRequest request;
-  request.task.name = "tmaze";
-  request.task.maze.steps = card ? 400 : 6;
-  request.model.kind = ModelSpec::Kind::network;
-  request.model.network = card ? network(maze::kSources, 6, maze::kActions, 8, 16, 32, 1)
-                               : network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
-  request.model.network.output_noise = 0.01f;
+  EvaluatorRequest request = card ? maze_request(400, 16, 32) : maze_request(6, 8, 16);
   request.model.network.ticks_per_step = card ? 1 : 2;
   const int members = card ? 512 : 4, lifetimes = card ? 8 : 3;
   const std::vector<float> centre = parity::random_theta(request.model, 3);

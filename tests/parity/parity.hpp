@@ -15,6 +15,14 @@
 
 #include "backends.hpp"
 
+/// In a test of the CUDA backend: skips it, with the registry's reason, where
+/// this build or machine cannot run that backend.
+#define ENU_REQUIRE_DEVICE()                                                              \
+  do {                                                                                    \
+    const std::string why_ = ::enu::find_backend(::enu::BackendKind::cuda).unavailable(); \
+    if (!why_.empty()) GTEST_SKIP() << "cuda cannot run here: " << why_;                  \
+  } while (0)
+
 namespace enu::parity {
 
 // ---- the comparator ---------------------------------------------------------------

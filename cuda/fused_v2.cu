@@ -1,6 +1,6 @@
 // The fused v2 network kernel. Reading order: the shared-memory layout, the
-// warp's cell step over one tile of 16 cell instances, the staging of a
-// synapse and a neuron tile, the kernel, the launcher.
+// warp's cell step over one tile of 16 cell instances, the kernel (its phase
+// routine stages a tile of either role), the launcher.
 //
 // Work mapping: a block is one member and a group of its lifetimes (as many as
 // fit in shared memory; the published maze's 8 at C = 16, M = 32). Its cell

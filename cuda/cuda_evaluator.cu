@@ -142,13 +142,12 @@ class DeviceModel {
     // block's parameters and signals in shared memory), then the layered path,
     // which has neither limit.
     const int observation_size = task.shape.sources * task.shape.channels;
-    std::string v2_limit = cuda::fused_v2_cell_limit(net_);
+    std::string v2_limit = cuda_network_path_limit(model.network, CudaPath::fused_v2);
     if (v2_limit.empty()) {
       v2_limit = shared_limit(cuda::fused_v2_shared_bytes(net_, model.param_count(), observation_size, 1),
                               "fused_v2: a member's weights and one lifetime's network");
     }
-    std::string fused_limit = cell_limit(net_.synapse, "synapse");
-    if (fused_limit.empty()) fused_limit = cell_limit(net_.neuron, "neuron");
+    std::string fused_limit = cuda_network_path_limit(model.network, CudaPath::fused);
     if (fused_limit.empty()) {
       fused_limit = shared_limit(cuda::network_shared_bytes(net_, model.param_count(), observation_size),
                                  "a member's parameters and the network's signals");

@@ -198,6 +198,10 @@ class DeviceModel {
     if (path_ == CudaPath::fused_v2) {
       const int observation_size = task.shape.sources * task.shape.channels;
       int per_block = std::min(lifetimes_per_block_, lifetimes.count);
+      if (per_block > cuda::kFusedV2MaxLifetimesPerBlock) {
+        throw Error("CUDA backend: fused_v2 blocks of " + std::to_string(per_block) + " lifetimes asked for; a block " +
+                    "steps at most " + std::to_string(cuda::kFusedV2MaxLifetimesPerBlock) + ", one a thread");
+      }
       if (per_block > 0) {
         require(shared_limit(cuda::fused_v2_shared_bytes(net_, pop.param_count, observation_size, per_block),
                              "fused_v2 with " + std::to_string(per_block) + " lifetimes a block"));

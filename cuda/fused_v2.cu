@@ -30,6 +30,7 @@ namespace enu::cuda {
 namespace {
 
 constexpr int kWarps = 8;
+static_assert(kWarps * kWarp == kFusedV2MaxLifetimesPerBlock, "thread e steps lifetime e");
 constexpr int kTileRows = 16;  // a tile is one 16-row GEMM tile of cell instances
 
 __host__ __device__ constexpr int round_up(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
@@ -43,10 +44,13 @@ __host__ __device__ constexpr size_t round_up8(size_t n) { return (n + 7) / 8 * 
 /// columns starts 32-byte aligned. Weight row r holds theta's row of that input
 /// (theta orders them [x ; o_prev ; h ; 1]); columns pad M and O to multiples of
 /// 16 with zeros, so padded accumulators stay 0 (h' = 0.5 0 + 0.5 tanh(0)).
+/// Each weight matrix's rows are 8 floats longer than its columns (ldm = 8 mod
+/// 16): rows of a B tile then start in different banks (GPU-V2.md, section 2).
 struct PaddedCell {
   int memory_cols = 0;  // Mp: M rounded up to 16
   int out_cols = 0;     // Op: O rounded up to 16
   int k_rows = 0;       // Kp: rows of the gate and candidate weights
+  int gate_ld = 0, cand_ld = 0, out_ld = 0;     // floats per row of W_g [Kp x 2Mp], W_c [Kp x Mp], W_o [Mp+8 x Op]
   size_t gate = 0, cand = 0, out = 0, end = 0;  // floats, from the start of shared memory
   __host__ __device__ PaddedCell() {}
   __host__ __device__ PaddedCell(const CellSpec& cell, size_t at) {
@@ -54,10 +58,13 @@ struct PaddedCell {
     memory_cols = round_up(cell.memory, 16);
     out_cols = round_up(cell.outputs, 16);
     k_rows = memory_cols + 8 + round_up(cell.inputs + l.feedback, 8);
+    gate_ld = 2 * memory_cols + 8;
+    cand_ld = memory_cols + 8;
+    out_ld = out_cols + 8;
     gate = at;
-    cand = gate + size_t(k_rows) * 2 * memory_cols;
-    out = cand + size_t(k_rows) * memory_cols;
-    end = out + size_t(readout_rows()) * out_cols;
+    cand = gate + size_t(k_rows) * gate_ld;
+    out = cand + size_t(k_rows) * cand_ld;
+    end = out + size_t(readout_rows()) * out_ld;
   }
   __host__ __device__ int readout_rows() const { return memory_cols + 8; }  // [h ; 1 ; 0 x 7]
   __host__ __device__ int bias_row() const { return memory_cols; }
@@ -131,7 +138,7 @@ __device__ void tile_cell_step(const TileCell& cell, float* stage, int ld, const
   // Gates: r in tiles 0 .. kMT-1, z in kMT .. 2 kMT-1.
   Acc gate[2 * kMT], h[kMT];
   for (Acc& acc : gate) Gemm::fill(acc, 0.0f);
-  Gemm::template multiply_add<2 * kMT>(gate, stage, ld, cell.weights + p.gate, 2 * Mp, k_steps);
+  Gemm::template multiply_add<2 * kMT>(gate, stage, ld, cell.weights + p.gate, p.gate_ld, k_steps);
   for (int j = 0; j < kMT; ++j) Gemm::load(h[j], stage + 16 * j, ld);
   __syncwarp();  // every lane holds its h before r o h overwrites it
   for (int j = 0; j < kMT; ++j) {
@@ -146,7 +153,7 @@ __device__ void tile_cell_step(const TileCell& cell, float* stage, int ld, const
   // Candidate over [r o h | 1 | x | o_prev], then h' = (1 - z) h + z tanh(gain c).
   Acc cand[kMT];
   for (Acc& acc : cand) Gemm::fill(acc, 0.0f);
-  Gemm::template multiply_add<kMT>(cand, stage, ld, cell.weights + p.cand, Mp, k_steps);
+  Gemm::template multiply_add<kMT>(cand, stage, ld, cell.weights + p.cand, p.cand_ld, k_steps);
   __syncwarp();  // the candidate has read r o h before h' overwrites it
   for (int j = 0; j < kMT; ++j) {
     const Acc& z = gate[kMT + j];
@@ -162,7 +169,7 @@ __device__ void tile_cell_step(const TileCell& cell, float* stage, int ld, const
   for (int t = 0; t < Op / 16; ++t) {
     Acc out[1], drawn;
     Gemm::fill(out[0], 0.0f);
-    Gemm::template multiply_add<1>(out, stage, ld, cell.weights + p.out + 16 * t, Op, p.readout_rows() / 8);
+    Gemm::template multiply_add<1>(out, stage, ld, cell.weights + p.out + 16 * t, p.out_ld, p.readout_rows() / 8);
     Gemm::load(drawn, noise + 16 * t, Op);
     for (int i = 0; i < Acc::num_elements; ++i) {
       out[0].x[i] = clamp01(cell.readout_gain * (out[0].x[i] + drawn.x[i]));
@@ -179,23 +186,24 @@ __device__ void tile_cell_step(const TileCell& cell, float* stage, int ld, const
 __device__ void lay_out_weights(const CellSpec& cell, const PaddedCell& p, const float* theta_cell, float* shared,
                                 bool round_tf32) {
   const CellLayout l = cell_layout(cell);
-  const int M = cell.memory, O = cell.outputs, Mp = p.memory_cols, Op = p.out_cols;
+  const int M = cell.memory, O = cell.outputs, Mp = p.memory_cols;
   const auto put = [&](size_t at, float v) {
     shared[at] = round_tf32 ? nvcuda::wmma::__float_to_tf32(v) : v;
   };
-  for (int i = threadIdx.x; i < p.k_rows * 3 * Mp; i += blockDim.x) {
-    const bool gate = i < p.k_rows * 2 * Mp;
-    const int cols = gate ? 2 * Mp : Mp, at = gate ? i : i - p.k_rows * 2 * Mp;
-    const int r = at / cols, col = at % cols, chunk = col / Mp, m = col % Mp;
+  const int gate_size = p.k_rows * p.gate_ld;  // W_g, then W_c: rows of gate_ld, then of cand_ld floats
+  for (int i = threadIdx.x; i < gate_size + p.k_rows * p.cand_ld; i += blockDim.x) {
+    const bool gate = i < gate_size;
+    const int ld = gate ? p.gate_ld : p.cand_ld, at = gate ? i : i - gate_size;
+    const int r = at / ld, col = at % ld, chunk = col / Mp, m = col % Mp;
     const int k = p.theta_row(r, cell);
     float v = 0.0f;
-    if (k >= 0 && m < M) {
+    if (k >= 0 && m < M && col < (gate ? 2 : 1) * Mp) {
       v = gate ? theta_cell[l.w_gate + size_t(k) * 2 * M + chunk * M + m] : theta_cell[l.w_cand + size_t(k) * M + m];
     }
     put((gate ? p.gate : p.cand) + at, v);
   }
-  for (int i = threadIdx.x; i < p.readout_rows() * Op; i += blockDim.x) {
-    const int r = i / Op, j = i % Op;
+  for (int i = threadIdx.x; i < p.readout_rows() * p.out_ld; i += blockDim.x) {
+    const int r = i / p.out_ld, j = i % p.out_ld;
     const int m = r < M ? r : (r == p.bias_row() ? M : -1);  // W_o's rows: [h ; 1]
     put(p.out + i, m >= 0 && j < O ? theta_cell[l.w_out + size_t(m) * O + j] : 0.0f);
   }
@@ -398,7 +406,7 @@ size_t fused_v2_shared_bytes(const DeviceNetwork& net, size_t param_count, int o
 
 int fused_v2_lifetimes_per_block(const DeviceNetwork& net, size_t param_count, int observation_size, int lifetimes,
                                  size_t shared_limit) {
-  const int most = std::min(lifetimes, kWarps * kWarp);  // a thread steps each lifetime's task
+  const int most = std::min(lifetimes, kFusedV2MaxLifetimesPerBlock);
   int fit = 0;
   while (fit < most && fused_v2_shared_bytes(net, param_count, observation_size, fit + 1) <= shared_limit) ++fit;
   if (fit == 0) return 0;
@@ -411,6 +419,10 @@ void launch_fused_v2(const DeviceNetwork& net, const Population& pop, const Life
                      const DeviceTask& task, CudaPrecision precision, int lifetimes_per_block, float* fitness,
                      unsigned long long* phase_clocks, cudaStream_t stream) {
   if (pop.size == 0 || lifetimes.count == 0) return;
+  if (lifetimes_per_block < 1 || lifetimes_per_block > kFusedV2MaxLifetimesPerBlock) {
+    throw Error("CUDA backend: fused_v2 blocks of " + std::to_string(lifetimes_per_block) +
+                " lifetimes; it takes 1 to " + std::to_string(kFusedV2MaxLifetimesPerBlock));
+  }
   const int observation_size = task.shape.sources * task.shape.channels;
   const size_t blocks = fused_v2_blocks(pop, lifetimes, lifetimes_per_block);
   if (blocks > kMaxGridX) {

@@ -14,6 +14,8 @@
 namespace enu::cuda {
 
 constexpr int kFusedV2MaxMemory = 32;
+/// A block's thread e steps lifetime e's task: at most one lifetime a thread.
+constexpr int kFusedV2MaxLifetimesPerBlock = 256;
 
 /// Why the v2 kernel cannot take the network's cells, or "" when it can.
 std::string fused_v2_cell_limit(const DeviceNetwork& net);

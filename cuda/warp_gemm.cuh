@@ -20,6 +20,9 @@
 #include <cuda_runtime.h>
 #include <mma.h>
 
+#include <string>
+
+#include "enu/common.hpp"
 #include "enu/config.hpp"
 #include "launch_geometry.cuh"
 
@@ -135,6 +138,7 @@ void with_precision(CudaPrecision precision, Launch&& launch) {
     case CudaPrecision::tf32: return launch(TensorGemm<false>{});
     case CudaPrecision::tf32x3: return launch(TensorGemm<true>{});
   }
+  throw Error("CUDA backend: unknown GEMM precision " + std::to_string(int(precision)));
 }
 
 }  // namespace enu::cuda

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -68,9 +69,11 @@ std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
-EvolveSummary run(const RunConfig& config, const std::string& dir, bool resume) {
+EvolveSummary run(const RunConfig& config, const std::string& dir, bool resume,
+                  std::function<bool(const GenerationReport&)> on_generation = nullptr) {
   auto evaluator = make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2);
-  return evolve(config, *evaluator, EvolveOptions{dir, resume, /*progress=*/false, nullptr, nullptr});
+  return evolve(config, *evaluator,
+                EvolveOptions{dir, resume, /*progress=*/false, nullptr, nullptr, std::move(on_generation)});
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -340,7 +343,7 @@ TEST(RunLog, LinesReachTheFileWhole) {
   LogWatchingEvaluator evaluator(
       make_cpu_evaluator(CpuRunnerKind::fast, config.model_spec(), make_task(config.task), 2, 2),
       fs::path(dir) / "log.txt");
-  evolve(config, evaluator, EvolveOptions{dir, false, /*progress=*/false, nullptr, nullptr});
+  evolve(config, evaluator, EvolveOptions{dir, false, /*progress=*/false, nullptr, nullptr, nullptr});
   ASSERT_GE(evaluator.seen.size(), 4u);
   size_t progress_lines = 0;
   for (const std::string& log : evaluator.seen) {
@@ -374,6 +377,183 @@ TEST(RunLog, ResumeStartsOnAFreshLine) {
       << "the cut line is not kept, on a line of its own, before the resumed run's lines:\n" << file_text(log);
   EXPECT_EQ(cut[1].rfind("# resumed at generation 3 ", 0), 0u) << cut[1];
   EXPECT_EQ(file_text(log).back(), '\n');
+}
+
+// ---- on_generation ------------------------------------------------------------------
+
+std::vector<std::string> cells_of(const std::string& row) {
+  std::vector<std::string> cells;
+  std::stringstream in(row);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+// A value as metrics.csv prints it (the stream's default 6 significant digits).
+std::string printed(double value) {
+  std::ostringstream s;
+  s << value;
+  return s.str();
+}
+
+// The hook is called once per generation, after that generation's metrics row
+// is on disk: at each call metrics.csv ends in the row of the report's
+// generation, and the report's values are that row's, as the file prints them.
+TEST(RunHook, SeesEachGenerationAfterItsMetricsRow) {
+  const std::string dir = fresh_dir("hook_rows");
+  const std::string metrics = (fs::path(dir) / "metrics.csv").string();
+  std::vector<GenerationReport> reports;
+  std::vector<std::string> last_rows;
+  const EvolveSummary summary = run(tiny_config("adam", 5), dir, false, [&](const GenerationReport& r) {
+    reports.push_back(r);
+    last_rows.push_back(lines_of(metrics).back());
+    return true;
+  });
+  EXPECT_FALSE(summary.stopped);
+  const std::vector<std::string> rows = lines_of(metrics);
+  ASSERT_EQ(reports.size(), 5u);
+  ASSERT_EQ(rows.size(), 6u);
+  for (size_t g = 0; g < reports.size(); ++g) {
+    SCOPED_TRACE(rows[g + 1]);
+    const GenerationReport& r = reports[g];
+    EXPECT_EQ(r.generation, g);
+    EXPECT_EQ(last_rows[g], rows[g + 1]);
+    const std::vector<std::string> cells = cells_of(rows[g + 1]);
+    ASSERT_GE(cells.size(), 10u);
+    const std::vector<std::string> reported = {printed(double(r.generation)), printed(r.best), printed(r.mean),
+                                               printed(r.centre), printed(r.sigma), printed(r.nonfinite),
+                                               printed(r.eval_seconds), printed(r.update_seconds)};
+    EXPECT_EQ(std::vector<std::string>(cells.begin(), cells.begin() + 8), reported);
+    EXPECT_EQ(cells[9], printed(r.lifetimes_per_second));
+  }
+}
+
+struct CallerGaveUp {};
+
+// A run interrupted by its hook and resumed is the uninterrupted run, bit for
+// bit. A hook returning false at generation 3 stops the run there (4 done, not a
+// checkpoint_every multiple): checkpoint_latest holds generation 4, metrics.csv
+// rows 0..3, log.txt ends in a "# stopped:" line and the summary says stopped. A
+// hook throwing at generation 4 propagates and leaves the folder as a kill would:
+// checkpoint_latest at the last regular checkpoint (3), metrics rows 0..4.
+// Either folder resumed to generation 7 ends with the uninterrupted run's
+// metrics rows (deterministic columns and centre hash) and checkpoints.
+TEST(RunHook, StoppedOrThrownRunResumesBitIdentical) {
+  const RunConfig config = tiny_config("adam", 7);
+  const std::string whole = fresh_dir("hook_whole");
+  run(config, whole, false);
+
+  const std::string stopped = fresh_dir("hook_stopped");
+  size_t calls = 0;
+  const EvolveSummary summary = run(config, stopped, false, [&](const GenerationReport& r) {
+    ++calls;
+    return r.generation < 3;
+  });
+  EXPECT_TRUE(summary.stopped);
+  EXPECT_EQ(summary.generations, 4u);
+  EXPECT_EQ(calls, 4u);
+  EXPECT_EQ(load_checkpoint(checkpoint_path(stopped, "latest")).state.generation, 4u);
+  EXPECT_EQ(lines_of((fs::path(stopped) / "metrics.csv").string()).size(), 5u);
+  EXPECT_EQ(lines_of((fs::path(stopped) / "log.txt").string()).back(),
+            "# stopped: EvolveOptions::on_generation returned false");
+
+  const std::string thrown = fresh_dir("hook_thrown");
+  EXPECT_THROW(run(config, thrown, false,
+                   [](const GenerationReport& r) {
+                     if (r.generation == 4) throw CallerGaveUp{};
+                     return true;
+                   }),
+               CallerGaveUp);
+  EXPECT_EQ(load_checkpoint(checkpoint_path(thrown, "latest")).state.generation, 3u);
+  EXPECT_EQ(lines_of((fs::path(thrown) / "metrics.csv").string()).size(), 6u);
+
+  const std::vector<std::string> rows_whole = lines_of((fs::path(whole) / "metrics.csv").string());
+  ASSERT_EQ(rows_whole.size(), 8u);
+  for (const std::string& dir : {stopped, thrown}) {
+    SCOPED_TRACE(dir);
+    const EvolveSummary resumed = run(config, dir, true);
+    EXPECT_FALSE(resumed.stopped);
+    EXPECT_EQ(resumed.generations, 7u);
+    const std::vector<std::string> rows = lines_of((fs::path(dir) / "metrics.csv").string());
+    ASSERT_EQ(rows.size(), rows_whole.size());
+    for (size_t g = 1; g < rows.size(); ++g) {
+      EXPECT_EQ(deterministic_columns(rows[g]), deterministic_columns(rows_whole[g])) << "row " << g;
+      EXPECT_EQ(cells_of(rows[g]).back(), cells_of(rows_whole[g]).back()) << "centre hash, row " << g;
+    }
+    for (const std::string which : {"latest", "best"}) {
+      const Checkpoint a = load_checkpoint(checkpoint_path(whole, which));
+      const Checkpoint b = load_checkpoint(checkpoint_path(dir, which));
+      EXPECT_EQ(a.state.generation, b.state.generation) << which;
+      EXPECT_EQ(a.state.optimizer_steps, b.state.optimizer_steps) << which;
+      EXPECT_TRUE(same_bits(a.state.theta, b.state.theta)) << which;
+      EXPECT_TRUE(same_bits(a.state.moment1, b.state.moment1)) << which;
+      EXPECT_TRUE(same_bits(a.state.moment2, b.state.moment2)) << which;
+      EXPECT_EQ(a.best_fitness, b.best_fitness) << which;
+      EXPECT_EQ(a.best_generation, b.best_generation) << which;
+    }
+  }
+}
+
+// ---- plan_run ---------------------------------------------------------------------
+
+// What `call` throws as enu::Error, or a note that it threw none.
+std::string refusal(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no enu::Error)";
+}
+
+// plan_run reads `enu evolve`'s arguments as the CLI does: a config file plans
+// a new run into --out, else run.out_dir, else runs/<name>; --resume plans that
+// folder, from its checkpoint's config with run.* overrides, and ignores --out.
+TEST(RunPlan, NewRunsAndResumes) {
+  const std::string dir = fresh_dir("plan");
+  fs::create_directories(dir);
+  const std::string config_file = (fs::path(dir) / "tiny.yaml").string();
+  write_text(config_file, tiny_yaml("sgd", 2));
+  EXPECT_EQ(plan_run(config_file, {}, "", "").run_dir, "runs/tiny");
+  EXPECT_EQ(plan_run(config_file, {"run.out_dir=elsewhere"}, "", "").run_dir, "elsewhere");
+  const PlannedRun fresh = plan_run(config_file, {"run.out_dir=elsewhere", "es.sigma=0.5"}, "out", "");
+  EXPECT_EQ(fresh.run_dir, "out");
+  EXPECT_FALSE(fresh.resume);
+  EXPECT_EQ(fresh.config.es.sigma, 0.5f);
+
+  const std::string folder = fresh_dir("plan_folder");
+  run(tiny_config("sgd", 1), folder, false);
+  const PlannedRun resumed = plan_run("", {"run.generations=9"}, "out", folder);
+  EXPECT_EQ(resumed.run_dir, folder);
+  EXPECT_TRUE(resumed.resume);
+  EXPECT_EQ(resumed.config.run.generations, 9);
+  EXPECT_EQ(resumed.config.es.sigma, tiny_config("sgd", 1).es.sigma);
+}
+
+// plan_run refuses, with enu::Error and the CLI's message: both or neither of
+// a config and a folder to resume, a resume overriding a non-run key, and a
+// resume changing run.init_from (that starts a new run).
+TEST(RunPlan, RefusalsNameTheFault) {
+  const std::string folder = fresh_dir("plan_refused");
+  run(tiny_config("sgd", 1), folder, false);
+  const std::string either = "evolve: give either a CONFIG or --resume DIR";
+  EXPECT_EQ(refusal([&] { plan_run("tiny.yaml", {}, "", folder); }), either);
+  EXPECT_EQ(refusal([&] { plan_run("", {}, "", ""); }), either);
+  EXPECT_EQ(refusal([&] { plan_run("", {"es.sigma=0.5"}, "", folder); }),
+            "--resume " + folder + ": only run.* settings may be overridden when resuming");
+  EXPECT_EQ(refusal([&] { plan_run("", {"run.init_from=" + checkpoint_path(folder, "best")}, "", folder); }),
+            "--resume " + folder + ": run.init_from starts a new run; a resumed run continues from its own checkpoint");
+}
+
+// config_for_lifetimes (eval, analyze) lets task.* and run.* change and refuses
+// a model or strategy change, naming the command.
+TEST(RunPlan, LifetimesMayChangeButNotTheModel) {
+  const std::string folder = fresh_dir("plan_lifetimes");
+  run(tiny_config("sgd", 1), folder, false);
+  const std::string path = checkpoint_path(folder, "latest");
+  const Checkpoint checkpoint = load_checkpoint(path);
+  EXPECT_EQ(config_for_lifetimes(checkpoint, path, {"task.stdp.steps=30", "run.seed=2"}, "eval").task.stdp.steps, 30);
+  EXPECT_EQ(refusal([&] { config_for_lifetimes(checkpoint, path, {"model.cell.memory=5"}, "eval x"); }),
+            "eval x: only task.* and run.* settings may be overridden; the model and the strategy are the run's");
 }
 
 }  // namespace

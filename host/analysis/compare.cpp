@@ -428,8 +428,8 @@ CompareReport run_comparison(const CompareConfig& config, const CompareOptions& 
         }
         const BackendEvaluator chosen = make_evaluator(run_config);
         const std::shared_ptr<EsUpdater> updater = make_updater(run_config, *chosen.backend);
-        const EvolveSummary summary =
-            evolve(run_config, *chosen.evaluator, EvolveOptions{dir.string(), resume, false, nullptr, updater});
+        const EvolveSummary summary = evolve(run_config, *chosen.evaluator,
+                                             EvolveOptions{dir.string(), resume, false, nullptr, updater, nullptr});
         finish_run(dir.string(), run_config, *chosen.evaluator, summary);
       }
       row.runs.push_back(read_run(dir, seed, config.threshold, run_config));

@@ -104,55 +104,11 @@ void analyze_run(const RunConfig& config, const std::vector<float>& theta, const
   }
 }
 
-RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string& path,
-                                 const std::vector<std::string>& overrides) {
-  return parse_config(checkpoint.config_yaml, path + " (config stored in the checkpoint)", overrides);
-}
-
-/// Whether `changed` differs from `stored` in run.* settings only (and task.* ones,
-/// with `task_too`): what a resumed run, or an analysis, may change of a run.
-bool changes_only_run(RunConfig stored, const RunConfig& changed, bool task_too) {
-  stored.run = changed.run;
-  if (task_too) stored.task = changed.task;
-  return to_yaml(stored) == to_yaml(changed);
-}
-
-/// The checkpoint's config under `overrides` that may change only the lifetimes
-/// its centre is looked at on (task.*, run.*): the evolved parameters belong to
-/// the run's model and strategy. `command` names the caller in the error.
-RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& path,
-                               const std::vector<std::string>& overrides, const std::string& command) {
-  RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
-  if (!changes_only_run(config_from_checkpoint(checkpoint, path, {}), config, true)) {
-    throw Error(command + ": only task.* and run.* settings may be overridden; the model and the strategy are the "
-                "run's");
-  }
-  return config;
-}
-
-int evolve_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& out,
+int evolve_command(const std::string& config_path, const std::vector<std::string>& overrides, const std::string& out,
                    const std::string& resume_dir, bool quiet, Job& job) {
-  RunConfig config;
-  std::string run_dir = out;
-  if (!resume_dir.empty()) {
-    // A resumed run keeps its model, task and strategy: only run.* may change,
-    // and not where the run started from.
-    const std::string path = checkpoint_path(resume_dir, "latest");
-    const Checkpoint checkpoint = load_checkpoint(path);
-    config = config_from_checkpoint(checkpoint, path, overrides);
-    const RunConfig stored = config_from_checkpoint(checkpoint, path, {});
-    if (config.run.init_from != stored.run.init_from) {
-      throw Error("--resume " + resume_dir + ": run.init_from starts a new run; a resumed run continues from its own "
-                  "checkpoint");
-    }
-    if (!changes_only_run(stored, config, false)) {
-      throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");
-    }
-    run_dir = resume_dir;
-  } else {
-    config = load_config(config_path, overrides);
-    if (run_dir.empty()) run_dir = config.run.out_dir.empty() ? "runs/" + config.name : config.run.out_dir;
-  }
+  const PlannedRun plan = plan_run(config_path, overrides, out, resume_dir);
+  const RunConfig& config = plan.config;
+  const std::string& run_dir = plan.run_dir;
   const BackendEvaluator chosen = job.evaluator(config);
   Evaluator& evaluator = *chosen.evaluator;
   const std::shared_ptr<EsUpdater> updater = make_updater(config, *chosen.backend);
@@ -163,7 +119,7 @@ int evolve_command(const std::string& config_path, std::vector<std::string> over
                  updater ? updater->name().c_str() : "host", run_dir.c_str());
   }
   const EvolveSummary summary =
-      evolve(config, evaluator, EvolveOptions{run_dir, !resume_dir.empty(), !quiet, job.communicator(), updater});
+      evolve(config, evaluator, EvolveOptions{run_dir, plan.resume, !quiet, job.communicator(), updater, nullptr});
   if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.
@@ -402,7 +358,6 @@ int main(int argc, char** argv) {
     }
 #endif
     if (evolve->parsed()) {
-      if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
       evolve_flags.append_overrides(overrides);
       return evolve_command(config_path, overrides, out_dir, resume_dir, quiet, job);
     }

@@ -96,6 +96,14 @@ class RunLog {
   std::ofstream out_;
 };
 
+/// Whether `changed` differs from `stored` in run.* settings only (and task.* ones,
+/// with `task_too`): what a resumed run, or an analysis, may change of a run.
+bool changes_only_run(RunConfig stored, const RunConfig& changed, bool task_too) {
+  stored.run = changed.run;
+  if (task_too) stored.task = changed.task;
+  return to_yaml(stored) == to_yaml(changed);
+}
+
 }  // namespace
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -305,9 +313,12 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       checkpoint.best_generation = r.generation;
       save("best", evaluated);
     }
+    // Every rank asks its own hook, so that all take part in comm.any alike.
+    const bool stop_asked = options.on_generation && comm.any(!options.on_generation(r));
     const bool out_of_time =
         config.run.max_minutes > 0 && comm.any(elapsed >= 60.0 * config.run.max_minutes);
-    if (done % uint64_t(config.run.checkpoint_every) == 0 || done == last || out_of_time) {
+    const bool stopping = out_of_time || stop_asked;
+    if (done % uint64_t(config.run.checkpoint_every) == 0 || done == last || stopping) {
       // Every rank reaches this point at the same generations: a cheap check
       // that their centres have not drifted apart before the state is kept.
       comm.agree("centre at generation " + std::to_string(done), hash_text(centre_hash));
@@ -342,7 +353,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     if (options.progress && root) {
       if (tty) {
         std::fprintf(stderr, "\r%s\033[K", line);
-      } else if (done == last || out_of_time || elapsed - progress_shown >= kProgressSeconds) {
+      } else if (done == last || stopping || elapsed - progress_shown >= kProgressSeconds) {
         std::fprintf(stderr, "%s\n", line);
         progress_shown = elapsed;
       }
@@ -353,14 +364,60 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
       stopped << "# stopped: run.max_minutes = " << config.run.max_minutes << " reached";
       log.line(stopped.str());
       if (options.progress && root) std::fprintf(stderr, "%sstopped after %.1f minutes (run.max_minutes)\n", tty ? "\n" : "", elapsed / 60);
-      break;
+    } else if (stop_asked) {
+      log.line("# stopped: EvolveOptions::on_generation returned false");
     }
+    if (stopping) break;
   }
   if (options.progress && root && tty) std::fprintf(stderr, "\n");
   summary.generations = strategy.state().generation;
+  summary.stopped = summary.generations < last;
   summary.best_centre = checkpoint.best_fitness;
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
+}
+
+RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string& path,
+                                 const std::vector<std::string>& overrides) {
+  return parse_config(checkpoint.config_yaml, path + " (config stored in the checkpoint)", overrides);
+}
+
+RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& path,
+                               const std::vector<std::string>& overrides, const std::string& command) {
+  RunConfig config = config_from_checkpoint(checkpoint, path, overrides);
+  if (!changes_only_run(config_from_checkpoint(checkpoint, path, {}), config, true)) {
+    throw Error(command + ": only task.* and run.* settings may be overridden; the model and the strategy are the "
+                "run's");
+  }
+  return config;
+}
+
+PlannedRun plan_run(const std::string& config_path, const std::vector<std::string>& overrides,
+                    const std::string& out_dir, const std::string& resume_dir) {
+  if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
+  PlannedRun plan;
+  if (resume_dir.empty()) {
+    plan.config = load_config(config_path, overrides);
+    plan.run_dir = out_dir.empty() ? plan.config.run.out_dir : out_dir;
+    if (plan.run_dir.empty()) plan.run_dir = "runs/" + plan.config.name;
+    return plan;
+  }
+  // A resumed run keeps its model, task and strategy: only run.* may change,
+  // and not where the run started from.
+  const std::string path = checkpoint_path(resume_dir, "latest");
+  const Checkpoint checkpoint = load_checkpoint(path);
+  plan.config = config_from_checkpoint(checkpoint, path, overrides);
+  const RunConfig stored = config_from_checkpoint(checkpoint, path, {});
+  if (plan.config.run.init_from != stored.run.init_from) {
+    throw Error("--resume " + resume_dir + ": run.init_from starts a new run; a resumed run continues from its own "
+                "checkpoint");
+  }
+  if (!changes_only_run(stored, plan.config, false)) {
+    throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");
+  }
+  plan.run_dir = resume_dir;
+  plan.resume = true;
+  return plan;
 }
 
 }  // namespace enu

@@ -4,6 +4,7 @@
 // the final evaluation and the analysis.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "enu/communicator.hpp"
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
+#include "enu/strategy.hpp"
 
 namespace enu {
 
@@ -25,16 +27,51 @@ struct EvolveOptions {
   Communicator* communicator = nullptr;
   /// Where the ES update runs (nullptr: the host).
   std::shared_ptr<EsUpdater> updater;
+  /// Called once per generation, on every rank (give every rank one or none),
+  /// after the generation's metrics row (and, without run.validation_lifetimes,
+  /// its best checkpoint) is written: progress for a caller, and a way to stop.
+  /// Returning false on any rank stops the run at this generation as
+  /// run.max_minutes does: checkpoint_latest.npz is written for it and log.txt
+  /// gets a "# stopped:" line, so a resume continues bit for bit. An exception
+  /// propagates and leaves the folder as a kill would (metrics rows past
+  /// checkpoint_latest.npz, which a resume drops and repeats); other ranks are
+  /// left waiting, as after a crash of this one.
+  std::function<bool(const GenerationReport&)> on_generation;
 };
 
 struct EvolveSummary {
   uint64_t generations = 0;   // completed, in total
   double best_centre = 0.0;   // best centre fitness seen
   double seconds = 0.0;       // wall time of this invocation
+  bool stopped = false;       // ended before run.generations (run.max_minutes or on_generation)
 };
 
 /// Runs (or resumes) evolution into options.out_dir with `evaluator`.
 EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const EvolveOptions& options);
+
+/// The config stored in a checkpoint (read from `path`) under `overrides`.
+RunConfig config_from_checkpoint(const Checkpoint& checkpoint, const std::string& path,
+                                 const std::vector<std::string>& overrides);
+
+/// The checkpoint's config under `overrides` that may change only the lifetimes
+/// its centre is looked at on (task.*, run.*): the evolved parameters belong to
+/// the run's model and strategy. `command` names the caller in the error.
+RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& path,
+                               const std::vector<std::string>& overrides, const std::string& command);
+
+/// What `enu evolve` runs: the config and the folder, and whether it resumes.
+struct PlannedRun {
+  RunConfig config;
+  std::string run_dir;
+  bool resume = false;
+};
+/// Plans `enu evolve` from exactly one of `config_path` and `resume_dir`. A new
+/// run reads the config file under `overrides` into `out_dir` (default:
+/// run.out_dir, else runs/<name>). A resumed run takes the config stored in
+/// resume_dir's checkpoint_latest.npz, where `overrides` may change only run.*
+/// settings other than run.init_from; `out_dir` is ignored. Refusals are enu::Error.
+PlannedRun plan_run(const std::string& config_path, const std::vector<std::string>& overrides,
+                    const std::string& out_dir, const std::string& resume_dir);
 
 /// The initial centre for a config: the model's published initialisation, or
 /// the function task's starting point.

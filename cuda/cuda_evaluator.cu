@@ -258,14 +258,21 @@ class CudaEvaluator final : public Evaluator {
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
     check_param_count(pop, device_.param_count());
     const size_t results = size_t(pop.size) * lifetimes.count;
-    check_free((pop.param_count + results) * sizeof(float), (centre_.size() + fitness_.size()) * sizeof(float),
-               [&] { return population_text(pop, lifetimes); });
-    centre_.upload(pop.centre, pop.param_count, stream_);
-    fitness_.resize(results);
+    // Given members travel whole; mirrored ones are rebuilt from the centre on the device.
+    const size_t inputs = pop.rows ? size_t(pop.size) * pop.param_count : pop.param_count;
+    const size_t held_before = (centre_.size() + rows_.size() + fitness_.size()) * sizeof(float);
+    check_free((inputs + results) * sizeof(float), held_before, [&] { return population_text(pop, lifetimes); });
     Population device_pop = pop;
-    device_pop.centre = centre_.data();
-    device_.launch(device_pop, lifetimes, task_, state_, (centre_.size() + fitness_.size()) * sizeof(float),
-                   fitness_.data(), stream_);
+    if (pop.rows) {
+      rows_.upload(pop.rows, inputs, stream_);
+      device_pop.rows = rows_.data();
+    } else {
+      centre_.upload(pop.centre, pop.param_count, stream_);
+      device_pop.centre = centre_.data();
+    }
+    fitness_.resize(results);
+    const size_t held = (centre_.size() + rows_.size() + fitness_.size()) * sizeof(float);
+    device_.launch(device_pop, lifetimes, task_, state_, held, fitness_.data(), stream_);
     fitness_.download(fitness, results, stream_);
     ENU_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
@@ -275,7 +282,7 @@ class CudaEvaluator final : public Evaluator {
   int device_index_;           // checked first: no device gives its reason, not a failed stream
   cuda::OwnedStream stream_;
   DeviceModel device_;
-  DeviceBuffer<float> centre_, fitness_, state_;
+  DeviceBuffer<float> centre_, rows_, fitness_, state_;
 };
 
 /// The centre alone (a population of one, no noise) through a replay or

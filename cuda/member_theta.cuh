@@ -2,7 +2,7 @@
 // A population member's parameters rebuilt on the device from the centre and its
 // Philox noise: theta = centre + sign(m) sigma eps_{m/2}, the same numbers as
 // member_params() on the host, so nothing of size population x parameters
-// crosses PCIe. Used by the fused kernels (into shared memory) and the layered
+// crosses PCIe (unless the population's members are given as rows). Used by the fused kernels (into shared memory) and the layered
 // path (into global memory).
 
 #include "enu/evaluator.hpp"
@@ -15,6 +15,11 @@ namespace enu::cuda {
 /// threads-th block of four.
 __device__ inline void build_member_theta(const Population& pop, int local, float* __restrict__ theta, size_t thread,
                                           size_t threads) {
+  if (pop.rows) {  // given members: their row, already in device memory
+    const float* row = pop.rows + size_t(local) * pop.param_count;
+    for (size_t k = thread; k < pop.param_count; k += threads) theta[k] = row[k];
+    return;
+  }
   const int member = pop.first + local;
   const PhiloxKey key = stream_key(pop.seed, Stream::es_noise);
   const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;

@@ -21,6 +21,11 @@ void member_params(const Population& pop, int m, float* out) {
     std::copy(pop.centre, pop.centre + pop.param_count, out);
     return;
   }
+  if (pop.rows) {
+    const float* row = pop.rows + size_t(m) * pop.param_count;
+    std::copy(row, row + pop.param_count, out);
+    return;
+  }
   const int member = pop.first + m;
   es_noise(pop.seed, pop.generation, uint32_t(member / 2), 0, pop.param_count, out);
   const float scale = (member % 2 == 0 ? 1.0f : -1.0f) * pop.sigma;

@@ -224,6 +224,7 @@ void DistributedEvaluator::evaluate(const Population& pop, const LifetimeSet& li
   Population mine = pop;
   mine.first = pop.first + slice.first;
   mine.size = slice.count;
+  if (pop.rows) mine.rows = pop.rows + size_t(slice.first) * pop.param_count;
   slice_fitness_.resize(size_t(slice.count) * lifetimes.count);
 
   const std::string generation = " of generation " + std::to_string(pop.generation);

@@ -23,10 +23,13 @@ constexpr uint32_t kCentreMemberId = 0xFFFFFFFFu;
 /// A slice (a distributed rank's share) holds members first .. first+size-1 of
 /// the whole population: m below is local, its noise and random streams those of
 /// member first + m, and fitness rows are local.
+/// Given rows (an outside optimizer's candidates, the Python evaluator), member m
+/// is row m of a [size x param_count] matrix instead, with member m's streams.
 ///
 /// Built by name, so that a call site says which number is which:
 ///   Population::mirrored(centre, n, members, sigma).with_seed(seed).at_generation(g)
 ///   Population::centre_alone(centre, n)
+///   Population::given_rows(rows, n, members)
 struct Population {
   const float* centre = nullptr;
   size_t param_count = 0;
@@ -36,6 +39,7 @@ struct Population {
   int size = 0;
   bool centre_only = false;
   int first = 0;                  // global index of local member 0
+  const float* rows = nullptr;    // given members: [size x param_count], row m local member m's parameters
 
   // Explicit: no positional Population{...} (an aggregate would take one).
   explicit Population() = default;
@@ -54,6 +58,13 @@ struct Population {
   static Population centre_alone(const float* centre, size_t param_count) {
     Population pop = mirrored(centre, param_count, 1, 0.0f);
     pop.centre_only = true;
+    return pop;
+  }
+  /// `members` parameter vectors given as the rows of `rows` ([members x
+  /// param_count], row-major), evaluated as members 0 .. members-1.
+  static Population given_rows(const float* rows, size_t param_count, int members) {
+    Population pop = mirrored(nullptr, param_count, members, 0.0f);
+    pop.rows = rows;
     return pop;
   }
   /// This population with the es_noise stream of run seed `s`.
@@ -75,7 +86,8 @@ struct Population {
 
 /// eps_{pair}[first .. first+count-1] of a generation, written to out.
 void es_noise(uint64_t seed, uint64_t generation, uint32_t pair, size_t first, size_t count, float* out);
-/// Local member m's parameters (centre when the population is centre-only).
+/// Local member m's parameters (centre when the population is centre-only, its
+/// row when rows are given).
 void member_params(const Population& pop, int m, float* out);
 
 /// Every backend's first check: a population whose members have another

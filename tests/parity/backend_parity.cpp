@@ -371,5 +371,35 @@ TEST_P(BackendParity, MazeTaskFitness) {
   }
 }
 
+// A population given as rows (an outside optimizer's members, the Python
+// evaluator) is evaluated as the same members mirrored: the rows of
+// member_params() give bit for bit the mirrored population's fitness on every
+// backend and network path, the maze with noise on every cell included (member
+// m's streams follow its index, not where its parameters came from).
+TEST_P(BackendParity, GivenRowsAreTheirMembers) {
+  EvaluatorRequest request;
+  request.task.name = "tmaze";
+  request.task.maze = testing_support::published_maze();
+  request.task.maze.steps = 40;
+  request.model.kind = ModelSpec::Kind::network;
+  request.model.network = network(maze::kSources, 6, maze::kActions, 8, 8, 16, 1);
+  request.model.network.output_noise = 0.01f;
+  request.model.network.output_noise_on = NoiseCells::all;
+  request.cuda.members_per_chunk = 3;
+  const std::vector<float> centre = random_theta(request.model, 5);
+  const int members = 6;
+  const Population mirrored =
+      Population::mirrored(centre.data(), centre.size(), members, 0.05f).with_seed(23).at_generation(4);
+  std::vector<float> rows(size_t(members) * centre.size());
+  for (int m = 0; m < members; ++m) member_params(mirrored, m, rows.data() + size_t(m) * centre.size());
+  const Population given = Population::given_rows(rows.data(), centre.size(), members);
+  const LifetimeSet lifetimes{23, 4, 3};
+  for (CudaPath path : backend().network_paths(request.model.network)) {
+    request.cuda.path = path;
+    EXPECT_EQ(fitness_on(backend(), request, given, lifetimes), fitness_on(backend(), request, mirrored, lifetimes))
+        << to_string(path);
+  }
+}
+
 }  // namespace
 }  // namespace enu::parity

@@ -1,0 +1,49 @@
+#pragma once
+// What the binding files share: the module's parts, the Python side of a config,
+// and numpy arrays in (checked, read in place) and out (owning their memory).
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+
+#include <string>
+#include <vector>
+
+#include "enu/config.hpp"
+
+namespace enu::python {
+
+namespace nb = nanobind;
+
+/// A config as Python holds it: the resolved settings and where they came from
+/// (named in the messages of later overrides).
+struct PyConfig {
+  RunConfig config;
+  std::string source;
+};
+
+/// A float32 array read in place: its data and its shape.
+struct FloatArray {
+  const float* data = nullptr;
+  std::vector<size_t> shape;
+};
+
+/// `object` as a float32, C-ordered numpy array of `ndim` dimensions whose last
+/// has `columns` values (0: any), without a copy; TypeError or ValueError naming
+/// `what` and the fault (a list, another dtype, a strided view, a wrong size).
+FloatArray float32_array(nb::handle object, const char* what, size_t ndim, size_t columns);
+
+/// A numpy array owning `values`, of the given shape.
+nb::ndarray<nb::numpy, float> to_numpy(std::vector<float> values, std::vector<size_t> shape);
+nb::ndarray<nb::numpy, double> to_numpy(std::vector<double> values, std::vector<size_t> shape);
+/// One-dimensional shorthand.
+template <typename T>
+auto to_numpy(std::vector<T> values) {
+  const size_t n = values.size();
+  return to_numpy(std::move(values), {n});
+}
+
+void bind_config(nb::module_& m);
+void bind_evaluator(nb::module_& m);
+void bind_checkpoint(nb::module_& m);
+
+}  // namespace enu::python

@@ -392,18 +392,18 @@ RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& 
   return config;
 }
 
-PlannedRun plan_run(const std::string& config_path, const std::vector<std::string>& overrides,
-                    const std::string& out_dir, const std::string& resume_dir) {
-  if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
+PlannedRun plan_new_run(RunConfig config, const std::string& out_dir) {
   PlannedRun plan;
-  if (resume_dir.empty()) {
-    plan.config = load_config(config_path, overrides);
-    plan.run_dir = out_dir.empty() ? plan.config.run.out_dir : out_dir;
-    if (plan.run_dir.empty()) plan.run_dir = "runs/" + plan.config.name;
-    return plan;
-  }
+  plan.run_dir = out_dir.empty() ? config.run.out_dir : out_dir;
+  if (plan.run_dir.empty()) plan.run_dir = "runs/" + config.name;
+  plan.config = std::move(config);
+  return plan;
+}
+
+PlannedRun plan_resume(const std::string& resume_dir, const std::vector<std::string>& overrides) {
   // A resumed run keeps its model, task and strategy: only run.* may change,
   // and not where the run started from.
+  PlannedRun plan;
   const std::string path = checkpoint_path(resume_dir, "latest");
   const Checkpoint checkpoint = load_checkpoint(path);
   plan.config = config_from_checkpoint(checkpoint, path, overrides);
@@ -418,6 +418,13 @@ PlannedRun plan_run(const std::string& config_path, const std::vector<std::strin
   plan.run_dir = resume_dir;
   plan.resume = true;
   return plan;
+}
+
+PlannedRun plan_run(const std::string& config_path, const std::vector<std::string>& overrides,
+                    const std::string& out_dir, const std::string& resume_dir) {
+  if (config_path.empty() == resume_dir.empty()) throw Error("evolve: give either a CONFIG or --resume DIR");
+  return resume_dir.empty() ? plan_new_run(load_config(config_path, overrides), out_dir)
+                            : plan_resume(resume_dir, overrides);
 }
 
 }  // namespace enu

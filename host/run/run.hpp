@@ -65,11 +65,13 @@ struct PlannedRun {
   std::string run_dir;
   bool resume = false;
 };
-/// Plans `enu evolve` from exactly one of `config_path` and `resume_dir`. A new
-/// run reads the config file under `overrides` into `out_dir` (default:
-/// run.out_dir, else runs/<name>). A resumed run takes the config stored in
-/// resume_dir's checkpoint_latest.npz, where `overrides` may change only run.*
-/// settings other than run.init_from; `out_dir` is ignored. Refusals are enu::Error.
+/// A new run of `config` into `out_dir` (default: run.out_dir, else runs/<name>).
+PlannedRun plan_new_run(RunConfig config, const std::string& out_dir);
+/// A resumed run: the config stored in resume_dir's checkpoint_latest.npz, where
+/// `overrides` may change only run.* settings other than run.init_from.
+PlannedRun plan_resume(const std::string& resume_dir, const std::vector<std::string>& overrides);
+/// Plans `enu evolve` from exactly one of `config_path` (a new run of the file
+/// under `overrides`) and `resume_dir` (`out_dir` ignored). Refusals are enu::Error.
 PlannedRun plan_run(const std::string& config_path, const std::vector<std::string>& overrides,
                     const std::string& out_dir, const std::string& resume_dir);
 

@@ -45,5 +45,6 @@ auto to_numpy(std::vector<T> values) {
 void bind_config(nb::module_& m);
 void bind_evaluator(nb::module_& m);
 void bind_checkpoint(nb::module_& m);
+void bind_evolve(nb::module_& m);
 
 }  // namespace enu::python

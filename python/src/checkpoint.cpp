@@ -1,6 +1,7 @@
 // enu.Checkpoint: a run's state as the engine stores it (.npz, CRC-checked,
 // written atomically): read one, change it, write one `enu evolve --resume`
 // or run.init_from takes.
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/string.h>
 
 #include "bindings.hpp"
@@ -32,17 +33,23 @@ void bind_checkpoint(nb::module_& m) {
                                      " parameters")
                                         .c_str());
             }
+            // The optimizer at rest, as EvolutionStrategy starts it.
+            self->state.moment1.assign(self->state.theta.size(), 0.0f);
+            if (config.config.es.optimizer == OptimizerKind::adam) self->state.moment2 = self->state.moment1;
             self->seed = config.config.run.seed;
             self->best_fitness = -INFINITY;
             self->config_yaml = to_yaml(config.config);
           },
           nb::arg("config"), nb::arg("theta"),
-          "A checkpoint at generation 0 with centre `theta` and no optimizer history: what `enu evolve` would "
-          "write before its first generation.")
-      .def_static("load", &load_checkpoint, nb::arg("path"),
+          "A checkpoint at generation 0 with centre `theta` and the optimizer at rest (zero moments): the state "
+          "`enu evolve` starts from.")
+      .def_static(
+          "load", [](const std::filesystem::path& path) { return load_checkpoint(path.string()); }, nb::arg("path"),
                   "Reads a .npz checkpoint; enu.Error names the file and the fault (missing, truncated, bad "
                   "checksum, wrong shape).")
-      .def("save", [](const Checkpoint& c, const std::string& path) { save_checkpoint(path, c); }, nb::arg("path"),
+      .def(
+          "save", [](const Checkpoint& c, const std::filesystem::path& path) { save_checkpoint(path.string(), c); },
+          nb::arg("path"),
            "Writes the checkpoint atomically (temporary file, then rename).")
       .def_prop_rw(
           "theta", [](const Checkpoint& c) { return to_numpy(c.state.theta); },
@@ -55,10 +62,10 @@ void bind_checkpoint(nb::module_& m) {
             }
             c.state.theta = std::move(theta);
           },
-          "The centre (float32).")
-      .def_prop_ro("moment1", [](const Checkpoint& c) { return to_numpy(c.state.moment1); },
-                   "SGD's velocity or Adam's first moment (float32; empty before the first generation).")
-      .def_prop_ro("moment2", [](const Checkpoint& c) { return to_numpy(c.state.moment2); },
+          nb::for_getter(nb::rv_policy::move), "The centre (float32).")
+      .def_prop_ro("moment1", [](const Checkpoint& c) { return to_numpy(c.state.moment1); }, nb::rv_policy::move,
+                   "SGD's velocity or Adam's first moment (float32).")
+      .def_prop_ro("moment2", [](const Checkpoint& c) { return to_numpy(c.state.moment2); }, nb::rv_policy::move,
                    "Adam's second moment (float32; empty for SGD).")
       .def_prop_ro("generation", [](const Checkpoint& c) { return c.state.generation; }, "Generations completed.")
       .def_prop_ro("optimizer_steps", [](const Checkpoint& c) { return c.state.optimizer_steps; },

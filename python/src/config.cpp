@@ -1,5 +1,6 @@
 // enu.Config: a run's settings, loaded and checked by the engine's own reader
 // (host/config), read as Python values, changed by overrides, written back.
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 #include <yaml-cpp/yaml.h>
@@ -121,8 +122,8 @@ void bind_config(nb::module_& m) {
                        "the value, the file and line.")
       .def_static(
           "load",
-          [](const std::string& path, const std::vector<std::string>& overrides) {
-            return PyConfig{load_config(path, overrides), path};
+          [](const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+            return PyConfig{load_config(path.string(), overrides), path.string()};
           },
           nb::arg("path"), nb::arg("overrides") = std::vector<std::string>{},
           "Loads a YAML config, applies overrides ('section.key=value', as `enu evolve --set`) and checks it.")
@@ -150,7 +151,7 @@ void bind_config(nb::module_& m) {
       .def("to_dict", [](const PyConfig& c) { return yaml_value(YAML::Load(to_yaml(c.config))); },
            "Every key, resolved, as nested dicts.")
       .def(
-          "write", [](const PyConfig& c, const std::string& path) { write_text(path, to_yaml(c.config)); },
+          "write", [](const PyConfig& c, const std::filesystem::path& path) { write_text(path, to_yaml(c.config)); },
           nb::arg("path"), "Writes the resolved YAML to `path` (whole or not at all).")
       .def(
           "with_overrides",

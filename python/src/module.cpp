@@ -69,4 +69,5 @@ NB_MODULE(_enu, m) {
   enu::python::bind_config(m);
   enu::python::bind_evaluator(m);
   enu::python::bind_checkpoint(m);
+  enu::python::bind_evolve(m);
 }

@@ -1,0 +1,41 @@
+"""Shared fixtures of the Python package's tests: the repository, the CLI built
+beside the package (build/host/cli/enu, by tools/check.sh), and small configs."""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+import enu
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CLI = REPO / "build" / "host" / "cli" / "enu"
+
+# iaf at a size that evolves in well under a second: the engine's paths, not its results.
+SMALL_IAF = ["es.population=8", "es.lifetimes=2", "run.generations=3", "run.eval_lifetimes=4", "run.threads=1"]
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Runs the `enu` command line; fails (not skips) when it was not built."""
+    if not CLI.exists():
+        pytest.fail(f"{CLI} is missing: build it with `cmake -S . -B build && cmake --build build` (tools/check.sh does)")
+
+    def run(*args, cwd=None):
+        done = subprocess.run([str(CLI), *map(str, args)], cwd=cwd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AssertionError(f"enu {' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    return run
+
+
+@pytest.fixture
+def small_iaf():
+    """configs/iaf.yaml at a tiny size."""
+    return enu.load_config(REPO / "configs" / "iaf.yaml", SMALL_IAF)
+
+
+def config_path(name):
+    return os.fspath(REPO / "configs" / f"{name}.yaml")

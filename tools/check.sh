@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the release build (with CUDA when nvcc
-# is there; GPU tests skip without a device), then the check build: clang with
+# is there; GPU tests skip without a device), the Python package built into
+# .venv (tools/install.sh makes it) and its tests, then the check build: clang with
 # AddressSanitizer and UndefinedBehaviorSanitizer, the CUDA backend on its CPU
 # emulation (cuda/emulation), the whole suite, and the gpu tests once more under
 # a second schedule of the emulated threads. Usage: tools/check.sh [--no-sanitizers]
@@ -11,6 +12,11 @@ jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+# The package: `pip install .` (build folder build-python/, kept between runs);
+# its tests compare it with the CLI just built and run docs/python.md's examples.
+.venv/bin/python -m pip install --no-build-isolation -q .
+.venv/bin/python -m pytest -q tests/python
 
 if [ "${1:-}" != "--no-sanitizers" ]; then
   cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -43,7 +43,9 @@ void es_direction(const std::vector<double>& weights, float sigma, uint64_t seed
     const double coefficient = weights[2 * pair] - weights[2 * pair + 1];
     if (coefficient == 0.0) continue;  // equal weights cancel exactly
     es_noise(seed, generation, uint32_t(pair), 0, param_count, eps.data());
-    for (size_t k = 0; k < param_count; ++k) sum[k] += coefficient * eps[k];
+    // One rounding per pair on every build, FMA hardware or not (what a numpy
+    // reimplementation must do to match: docs/python.md).
+    for (size_t k = 0; k < param_count; ++k) sum[k] = std::fma(coefficient, double(eps[k]), sum[k]);
   }
   for (size_t k = 0; k < param_count; ++k) direction[k] = float(double(sigma) * sum[k]);
 }

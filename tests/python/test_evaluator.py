@@ -1,5 +1,6 @@
 """enu.Evaluator: the engine's fitness from Python, on the members `enu evolve` meets."""
 
+import sys
 import threading
 import time
 
@@ -101,7 +102,7 @@ def test_evaluations_run_while_python_runs(small_iaf):
     counting during a long evaluation (held, it would stall for the whole call),
     and two threads evaluating at once get the results of one thread alone."""
     config = small_iaf.with_overrides(["run.threads=1"])
-    rows = enu.mirrored_members(config.initial_centre(), 0.05, 64, 1, 0)
+    rows = enu.mirrored_members(config.initial_centre(), 0.05, 256, 1, 0)  # about 50 ms a call
     alone = enu.Evaluator(config).evaluate(rows, lifetimes=8)
 
     ticks = []
@@ -112,12 +113,15 @@ def test_evaluations_run_while_python_runs(small_iaf):
             ticks.append(time.perf_counter())
 
     counter = threading.Thread(target=count)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)  # the counter gets the GIL within 0.1 ms whenever it is free
     counter.start()
     start = time.perf_counter()
     enu.Evaluator(config).evaluate(rows, lifetimes=8)
     end = time.perf_counter()
     done.set()
     counter.join()
+    sys.setswitchinterval(switch)
     inside = [t for t in ticks if start <= t <= end]
     gaps = np.diff([start, *inside, end])
     assert gaps.max() < 0.5 * (end - start), f"the counter stalled {gaps.max():.3f} s of a {end - start:.3f} s call"

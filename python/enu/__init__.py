@@ -10,9 +10,9 @@ import os
 import numpy as np
 
 from enu import _enu
-from enu._enu import Checkpoint, Config, Error, Evaluator, es_noise, mirrored_members
+from enu._enu import Checkpoint, Config, Error, Evaluator, backends, es_noise, mirrored_members
 
-__all__ = ["Checkpoint", "Config", "Error", "Evaluator", "es_noise", "evolve", "load_config", "mirrored_members",
+__all__ = ["Checkpoint", "Config", "Error", "Evaluator", "backends", "es_noise", "evolve", "load_config", "mirrored_members",
            "read_metrics", "resume"]
 
 
@@ -24,17 +24,23 @@ def load_config(path, overrides=()):
 def evolve(config, overrides=(), *, out=None, on_generation=None, progress=False):
     """Evolves a config (an enu.Config or a YAML path, with overrides) as `enu evolve` does.
 
-    See enu._enu.evolve for the run folder, the callback and the returned dict."""
+    See enu._enu.evolve for the run folder, the callback and the returned dict;
+    its "metrics" entry holds metrics.csv as arrays (read_metrics)."""
     if not isinstance(config, Config):
         config = load_config(config, overrides)
     elif overrides:
         config = config.with_overrides(list(overrides))
-    return _enu.evolve(config, out=out or "", on_generation=on_generation, progress=progress)
+    result = _enu.evolve(config, out=out or "", on_generation=on_generation, progress=progress)
+    result["metrics"] = read_metrics(result["run_dir"])
+    return result
 
 
 def resume(run_dir, overrides=(), *, on_generation=None, progress=False):
-    """Continues a run folder from its latest checkpoint, as `enu evolve --resume` does."""
-    return _enu.resume(run_dir, list(overrides), on_generation=on_generation, progress=progress)
+    """Continues a run folder from its latest checkpoint, as `enu evolve --resume` does
+    (overrides: run.* only); returns what evolve returns."""
+    result = _enu.resume(run_dir, list(overrides), on_generation=on_generation, progress=progress)
+    result["metrics"] = read_metrics(result["run_dir"])
+    return result
 
 
 # metrics.csv's columns that count things; centre_hash is a 64-bit FNV-1a hash.

@@ -128,6 +128,21 @@ void bind_evaluator(nb::module_& m) {
               .c_str());
 
   m.def(
+      "backends",
+      [] {
+        nb::list out;
+        for (const Backend* backend : registered_backends()) {
+          nb::dict entry;
+          entry["name"] = backend->name();
+          entry["on_gpu"] = backend->on_gpu();
+          entry["unavailable"] = backend->unavailable();
+          out.append(entry);
+        }
+        return out;
+      },
+      "The backends of this build (reference, cpu, and cuda where nvcc built it): for each a dict of name, "
+      "on_gpu and unavailable (why this build or machine cannot run it; \"\" when it can). run.backend picks one.");
+  m.def(
       "es_noise",
       [](uint64_t seed, uint64_t generation, uint32_t pair, size_t count) {
         std::vector<float> eps(count);

@@ -149,3 +149,16 @@ def test_every_task_evaluates():
     centre = sphere.initial_centre()
     value = enu.Evaluator(sphere).evaluate_centre(centre)
     assert value == pytest.approx(-float(np.sum(centre.astype(np.float64) ** 2)), rel=1e-6)
+
+
+def test_backends_say_what_this_build_can_run(small_iaf):
+    """The CPU backends always run; a backend that cannot run here is refused with its reason."""
+    backends = {b["name"]: b for b in enu.backends()}
+    assert backends["cpu"]["unavailable"] == "" and backends["reference"]["unavailable"] == ""
+    assert not backends["cpu"]["on_gpu"]
+    for name, backend in backends.items():
+        if backend["unavailable"]:
+            with pytest.raises(enu.Error):
+                enu.Evaluator(small_iaf.with_overrides([f"run.backend={name}"]))
+    reference = enu.Evaluator(small_iaf.with_overrides(["run.backend=reference"]))
+    assert reference.name == "reference"

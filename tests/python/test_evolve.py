@@ -1,5 +1,9 @@
 """enu.evolve / enu.resume: `enu evolve` from Python, the same folder and bits."""
 
+import os
+import signal
+import threading
+
 import numpy as np
 import pytest
 
@@ -98,3 +102,30 @@ def test_metrics_arrays_have_the_columns_of_the_file(tmp_path):
     assert list(metrics) == header
     assert metrics["generation"].tolist() == [0, 1, 2]
     assert metrics["centre_hash"].dtype == np.uint64 and metrics["best"].dtype == np.float64
+
+
+def test_ctrl_c_stops_at_a_generation_boundary(tmp_path):
+    """SIGINT while the engine runs stops the run at the next generation with
+    its checkpoint written, then raises KeyboardInterrupt saying how to resume;
+    the resumed run equals one never interrupted."""
+    overrides = SMALL_IAF + ["run.generations=3000", "run.checkpoint_every=1000"]
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt, match=r"stopped at generation (\d+); enu.resume\("):
+        enu.evolve(config_path("iaf"), overrides, out=tmp_path / "stopped")
+    timer.cancel()
+    rows = enu.read_metrics(tmp_path / "stopped")
+    reached = enu.Checkpoint.load(tmp_path / "stopped" / "checkpoint_latest.npz").generation
+    assert 0 < reached < 3000 and reached == len(rows["generation"])  # stopped between checkpoints, and kept
+    short = ["run.generations=" + str(reached + 5)]
+    resumed = enu.resume(tmp_path / "stopped", short)
+    whole = enu.evolve(config_path("iaf"), overrides + short, out=tmp_path / "whole")
+    same_rows(resumed["metrics"], whole["metrics"])
+
+
+def test_progress_draws_the_cli_line(tmp_path, capfd):
+    """progress=True writes `enu evolve`'s progress line to stderr; the default writes nothing."""
+    enu.evolve(config_path("iaf"), SMALL_IAF, out=tmp_path / "quiet")
+    assert capfd.readouterr().err == ""
+    enu.evolve(config_path("iaf"), SMALL_IAF, out=tmp_path / "loud", progress=True)
+    assert "gen 3/3" in capfd.readouterr().err

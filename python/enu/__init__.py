@@ -1,9 +1,32 @@
 """enu from Python: the engine's configs, evaluators, evolution, checkpoints,
 lifetimes and analyses over numpy arrays. docs/python.md has the guide."""
 
-from enu._enu import Checkpoint, Config, Error, Evaluator, es_noise, mirrored_members
+from enu._enu import (
+    Checkpoint,
+    Config,
+    Error,
+    Evaluator,
+    es_noise,
+    fi_curve,
+    maze_adaptation,
+    mirrored_members,
+    record_lifetimes,
+    stdp_window,
+)
 
-__all__ = ["Checkpoint", "Config", "Error", "Evaluator", "es_noise", "load_config", "mirrored_members"]
+__all__ = [
+    "Checkpoint",
+    "Config",
+    "Error",
+    "Evaluator",
+    "es_noise",
+    "fi_curve",
+    "load_config",
+    "maze_adaptation",
+    "mirrored_members",
+    "record_lifetimes",
+    "stdp_window",
+]
 
 
 def load_config(path, overrides=()):

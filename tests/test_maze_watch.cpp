@@ -232,6 +232,7 @@ TEST(MazeTrace, ReferenceRunnerStateMatchesReadOut) {
       ASSERT_EQ(state.channels, 4);
       ASSERT_EQ(state.synapses, 48);
       ASSERT_EQ(state.synapse_h.size(), size_t(48 * 5));
+      ASSERT_EQ(state.synapse_outputs.size(), size_t(48 * 4));
       ASSERT_EQ(state.neuron_h.size(), size_t(6 * 5));
       for (int k = 0; k < maze::kActions; ++k)
         EXPECT_EQ(state.neuron_outputs[size_t(3 + k) * 4], actions[size_t(i) * maze::kActions + k]);

@@ -112,6 +112,27 @@ class LoopNetwork {
     return actions;
   }
 
+  /// The state after the last step as ModelState holds it: outputs and h of
+  /// every neuron and every synapse.
+  ModelState state() const {
+    const CellLayout syn = cell_layout(spec_.synapse_cell()), neu = cell_layout(spec_.neuron_cell());
+    const int C = spec_.channels, M = spec_.memory;
+    auto rows = [](const std::vector<float>& cells, size_t stride, int offset, int width) {
+      std::vector<float> out;
+      for (size_t k = 0; k < cells.size() / stride; ++k) {
+        const auto first = cells.begin() + ptrdiff_t(k * stride) + offset;
+        out.insert(out.end(), first, first + width);
+      }
+      return out;
+    };
+    ModelState s;
+    s.neuron_outputs = rows(neuron_state_, neu_size_, neu.o, C);
+    s.neuron_h = rows(neuron_state_, neu_size_, neu.h, M);
+    s.synapse_outputs = rows(synapse_state_, syn_size_, syn.o, C);
+    s.synapse_h = rows(synapse_state_, syn_size_, syn.h, M);
+    return s;
+  }
+
  private:
   NetworkSpec spec_;
   const float* theta_;
@@ -144,6 +165,17 @@ struct NetCase {
   Topology topology;
 };
 
+// Largest |a - b|; infinite for a size mismatch or a NaN on either side.
+double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double most = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double diff = std::abs(double(a[i]) - double(b[i]));
+    most = std::isnan(diff) ? INFINITY : std::max(most, diff);
+  }
+  return most;
+}
+
 std::vector<NetCase> small_topologies() {
   // 3 inputs + 4 neurons = 7 sources; neuron 1 reads itself, neuron 3 the last neuron.
   const std::vector<std::vector<int>> table = {{0, 1, 2}, {4, 3, 0}, {5, 6, 1}, {2, 3, 6}};
@@ -155,7 +187,9 @@ std::vector<NetCase> small_topologies() {
 // topologies, ticks_per_step 1 and 3, output noise 0 and 0.01 (on the neurons,
 // and on all cells), shared or not.
 // Two lifetimes (first = 1, so lifetime ids 1 and 2) with different random
-// observations of 3 channels each (zero-padded to C = 4 by the runner).
+// observations of 3 channels each (zero-padded to C = 4 by the runner). The
+// state read_state shows after each step (outputs and h of every neuron and
+// synapse, after the step's last tick) is the loop's too.
 // Tolerance 1e-6 absolute: both sides run the same float cell step in the same
 // order, so only a different summation order in the mean could separate them.
 TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
@@ -206,6 +240,13 @@ TEST(NetworkStep, ReferenceRunnerMatchesPerSynapseLoop) {
                                         uint32_t(first + i), generation);
               want.insert(want.end(), a.begin(), a.end());
               for (float v : a) graded += v > 0.0f && v < 1.0f;
+              ModelState shown;
+              ASSERT_TRUE(runner->read_state(i, shown));
+              const ModelState loop = loops[size_t(i)].state();
+              EXPECT_LE(max_difference(shown.neuron_outputs, loop.neuron_outputs), 1e-6) << "step " << s;
+              EXPECT_LE(max_difference(shown.neuron_h, loop.neuron_h), 1e-6) << "step " << s;
+              EXPECT_LE(max_difference(shown.synapse_outputs, loop.synapse_outputs), 1e-6) << "step " << s;
+              EXPECT_LE(max_difference(shown.synapse_h, loop.synapse_h), 1e-6) << "step " << s;
             }
           }
           EXPECT_TRUE(actions_close(got, want, lifetimes, A, 1e-6, 0.0));

@@ -44,6 +44,8 @@ double relative_error(const std::vector<double>& evolved, const std::vector<doub
 }  // namespace
 
 CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta) {
+  if (task_kind(config.task.name) != TaskKind::iaf)
+    throw Error("f-I curve: task " + config.task.name + " is not iaf (the curve probes an integrate-and-fire unit)");
   const IafConfig& iaf = config.task.iaf;
   const double lo = iaf.current_lo, hi = double(iaf.current_hi) * iaf.multiplier_max;
   constexpr int kPoints = 40;
@@ -70,8 +72,11 @@ CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta) {
 }
 
 CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta) {
+  const TaskKind kind = task_kind(config.task.name);
+  if (kind != TaskKind::stdp && kind != TaskKind::stdp_complex)
+    throw Error("learning window: task " + config.task.name + " is not stdp or stdp_complex");
   const StdpConfig& stdp = config.task.stdp;
-  const bool complex_rule = task_kind(config.task.name) == TaskKind::stdp_complex;
+  const bool complex_rule = kind == TaskKind::stdp_complex;
   const float potential = 0.5f * (stdp.potential_lo + stdp.potential_hi);
   const int reach = int(std::lround(3.5f * stdp.spike_std));
   const int centre = int(std::lround(stdp.spike_mean));

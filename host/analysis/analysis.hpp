@@ -17,12 +17,14 @@ struct CurveReport {
 };
 
 /// Firing rate (spikes per step, output > 0.5) of the unit and of the reference
-/// neuron under constant currents swept over the task's input range.
+/// neuron under constant currents swept over the task's input range. Throws
+/// enu::Error, naming the task, unless the task is iaf.
 CurveReport fi_curve(const RunConfig& config, const std::vector<float>& theta);
 
 /// dw(dt) probed by single pre/post pairs at a fixed graded potential: the mean
 /// of output/potential after both spikes minus that before them, for each
-/// neuromodulator value, against the task's rule.
+/// neuromodulator value, against the task's rule. Throws enu::Error, naming the
+/// task, unless the task is stdp or stdp_complex.
 CurveReport stdp_window(const RunConfig& config, const std::vector<float>& theta);
 
 /// What analyze_task tells the user: the line that states the result (mazes: a

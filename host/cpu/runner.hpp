@@ -16,15 +16,17 @@
 namespace enu {
 
 /// One lifetime's internal state after a step, copied out of a runner for
-/// analysis (the maze drawing of `enu analyze`). A network: every neuron's
-/// output channels and memory h, every synapse's memory h (for LSTM cells h,
-/// not c). A single cell: one "neuron" holding the cell's outputs and h, no synapses.
+/// analysis (the maze drawing of `enu analyze`, enu.record_lifetimes). A
+/// network: every neuron's and every synapse's output channels and memory h (for
+/// LSTM cells h, not c). A single cell: one "neuron" holding the cell's outputs
+/// and h, no synapses.
 struct ModelState {
   int neurons = 0, channels = 0, neuron_memory = 0;
   int synapses = 0, synapse_memory = 0;
-  std::vector<float> neuron_outputs;  // [neurons x channels], as read out (noise included)
-  std::vector<float> neuron_h;        // [neurons x neuron_memory]
-  std::vector<float> synapse_h;       // [synapses x synapse_memory]
+  std::vector<float> neuron_outputs;   // [neurons x channels], as read out (noise included)
+  std::vector<float> neuron_h;         // [neurons x neuron_memory]
+  std::vector<float> synapse_outputs;  // [synapses x channels], as the neurons average them (noise included)
+  std::vector<float> synapse_h;        // [synapses x synapse_memory]
 };
 
 class ModelRunner {

@@ -10,10 +10,22 @@ import os
 import numpy as np
 
 from enu import _enu
-from enu._enu import Checkpoint, Config, Error, Evaluator, backends, es_noise, mirrored_members
+from enu._enu import (
+    Checkpoint,
+    Config,
+    Error,
+    Evaluator,
+    backends,
+    es_noise,
+    fi_curve,
+    maze_adaptation,
+    mirrored_members,
+    record_lifetimes,
+    stdp_window,
+)
 
-__all__ = ["Checkpoint", "Config", "Error", "Evaluator", "backends", "es_noise", "evolve", "load_config", "mirrored_members",
-           "read_metrics", "resume"]
+__all__ = ["Checkpoint", "Config", "Error", "Evaluator", "backends", "es_noise", "evolve", "fi_curve", "load_config",
+           "maze_adaptation", "mirrored_members", "read_metrics", "record_lifetimes", "resume", "stdp_window"]
 
 
 def load_config(path, overrides=()):

@@ -5,9 +5,13 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
 
 namespace enu::python {
@@ -35,6 +39,7 @@ FloatArray float32_array(nb::handle object, const char* what, size_t ndim, size_
 /// A numpy array owning `values`, of the given shape.
 nb::ndarray<nb::numpy, float> to_numpy(std::vector<float> values, std::vector<size_t> shape);
 nb::ndarray<nb::numpy, double> to_numpy(std::vector<double> values, std::vector<size_t> shape);
+nb::ndarray<nb::numpy, int64_t> to_numpy(std::vector<int64_t> values, std::vector<size_t> shape);
 /// One-dimensional shorthand.
 template <typename T>
 auto to_numpy(std::vector<T> values) {
@@ -42,9 +47,25 @@ auto to_numpy(std::vector<T> values) {
   return to_numpy(std::move(values), {n});
 }
 
+/// What a recording or an analysis looks at: a config and the parameters of its model.
+struct ConfigAndTheta {
+  RunConfig config;
+  std::vector<float> theta;
+};
+/// Where Python gives them: a Config, or a Checkpoint or the path of one.
+using ConfigSource = std::variant<PyConfig, Checkpoint, std::filesystem::path>;
+/// The config of `source` (a checkpoint's stored one) and `theta`: a float32
+/// vector of the config's parameter count, or None for a checkpoint's centre.
+/// TypeError for a Config without theta.
+ConfigAndTheta config_and_theta(const ConfigSource& source, nb::handle theta);
+/// The docstring of config_and_theta's two arguments, for the functions that take them.
+extern const char* const kConfigAndThetaDoc;
+
 void bind_config(nb::module_& m);
 void bind_evaluator(nb::module_& m);
 void bind_checkpoint(nb::module_& m);
 void bind_evolve(nb::module_& m);
+void bind_lifetimes(nb::module_& m);
+void bind_analysis(nb::module_& m);
 
 }  // namespace enu::python

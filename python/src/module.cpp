@@ -59,6 +59,9 @@ nb::ndarray<nb::numpy, float> to_numpy(std::vector<float> values, std::vector<si
 nb::ndarray<nb::numpy, double> to_numpy(std::vector<double> values, std::vector<size_t> shape) {
   return owned_array(std::move(values), std::move(shape));
 }
+nb::ndarray<nb::numpy, int64_t> to_numpy(std::vector<int64_t> values, std::vector<size_t> shape) {
+  return owned_array(std::move(values), std::move(shape));
+}
 
 }  // namespace enu::python
 
@@ -70,4 +73,6 @@ NB_MODULE(_enu, m) {
   enu::python::bind_evaluator(m);
   enu::python::bind_checkpoint(m);
   enu::python::bind_evolve(m);
+  enu::python::bind_lifetimes(m);
+  enu::python::bind_analysis(m);
 }

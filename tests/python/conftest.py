@@ -1,9 +1,13 @@
 """Shared fixtures of the Python package's tests: the repository, the CLI built
-beside the package (build/host/cli/enu, by tools/check.sh), and small configs."""
+beside the package (build/host/cli/enu, by tools/check.sh), small configs, and
+the engine's CSVs as text."""
 
+import csv
 import os
 import pathlib
 import subprocess
+
+import numpy as np
 
 import pytest
 
@@ -29,6 +33,32 @@ def cli():
         return done.stdout
 
     return run
+
+
+def set_args(overrides):
+    """Overrides as the CLI's --set arguments."""
+    return [a for s in overrides for a in ("--set", s)]
+
+
+def run_holding(cli, folder, config_name, overrides, make_theta):
+    """A CLI run of configs/<config_name>.yaml into `folder` whose best checkpoint
+    then holds make_theta(its config) instead of what it evolved; returns that theta."""
+    cli("evolve", config_path(config_name), *set_args(overrides), "--out", folder, "--quiet")
+    checkpoint = enu.Checkpoint.load(folder / "checkpoint_best.npz")
+    checkpoint.theta = make_theta(checkpoint.config)
+    checkpoint.save(folder / "checkpoint_best.npz")
+    return checkpoint.theta
+
+
+def read_csv(path):
+    """A CSV the engine wrote, as a list of dicts of strings."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def text(value):
+    """A number as the engine's CSVs print it (six significant digits; integers whole)."""
+    return str(value) if isinstance(value, (bool, int, np.integer)) else format(float(value), ".6g")
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ class ReferenceRunner final : public ModelRunner {
       out.synapses = out.synapse_memory = 0;
       rows(state, 1, l.state_size, l.o, out.channels, out.neuron_outputs);
       rows(state, 1, l.state_size, l.h, out.neuron_memory, out.neuron_h);
+      out.synapse_outputs.clear();
       out.synapse_h.clear();
       return true;
     }
@@ -93,6 +94,7 @@ class ReferenceRunner final : public ModelRunner {
     out.synapse_memory = net.memory;
     rows(neu_state, out.neurons, neu_l.state_size, neu_l.o, out.channels, out.neuron_outputs);
     rows(neu_state, out.neurons, neu_l.state_size, neu_l.h, out.neuron_memory, out.neuron_h);
+    rows(syn_state, out.synapses, syn_l.state_size, syn_l.o, out.channels, out.synapse_outputs);
     rows(syn_state, out.synapses, syn_l.state_size, syn_l.h, out.synapse_memory, out.synapse_h);
     return true;
   }

@@ -1,5 +1,7 @@
 """enu.Config: the engine's reader from Python (values, overrides, errors, layout)."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,13 @@ def test_every_committed_config_loads():
         if path.name.startswith("compare_"):
             continue
         assert enu.load_config(path).param_count > 0, path.name
+
+
+def test_the_package_carries_its_type_stubs():
+    """The installed package has py.typed and stubs naming every public function of the module."""
+    folder = pathlib.Path(enu.__file__).parent
+    assert (folder / "py.typed").exists()
+    stubs = (folder / "_enu.pyi").read_text()
+    for name in ("Config", "Evaluator", "Checkpoint", "evolve", "resume", "record_lifetimes", "fi_curve",
+                 "stdp_window", "maze_adaptation", "es_noise", "mirrored_members", "backends"):
+        assert f"def {name}(" in stubs or f"class {name}" in stubs, name

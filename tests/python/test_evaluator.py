@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import enu
-from conftest import config_path
+from conftest import SMALL_IAF, config_path, read_csv, set_args, text
 
 
 def test_given_rows_are_the_members_enu_evolve_evaluates(small_iaf):
@@ -36,18 +36,24 @@ def test_mirrored_members_are_centre_plus_minus_sigma_noise(small_iaf):
     assert abs(float(enu.es_noise(3, 1, 0, 100000).std()) - 1.0) < 0.01  # standard normals
 
 
-def test_fitness_is_what_the_strategy_logs(small_iaf, tmp_path):
+def test_fitness_is_what_the_strategy_logs(small_iaf, tmp_path, cli):
     """Generation 0's best, mean and centre fitness as enu.evolve's callback
-    reports them (the run loop's own doubles) equal the evaluator's, bit for bit."""
+    reports them (the run loop's own doubles) equal the evaluator's, bit for
+    bit, and the CLI's metrics.csv prints the same numbers."""
     reports = []
     enu.evolve(small_iaf, out=tmp_path / "run", on_generation=reports.append)
     evaluator = enu.Evaluator(small_iaf)
     centre = small_iaf.initial_centre()
     sigma = small_iaf["es.sigma"]
     members = evaluator.evaluate(enu.mirrored_members(centre, sigma, 8, small_iaf["run.seed"], 0), 0)
+    centre_fitness = evaluator.evaluate_centre(centre, 0)
     assert reports[0]["best"] == members.max()
     assert reports[0]["mean"] == members.mean()  # the same summation order: member 0 up
-    assert reports[0]["centre"] == evaluator.evaluate_centre(centre, 0)
+    assert reports[0]["centre"] == centre_fitness
+    cli("evolve", config_path("iaf"), *set_args(SMALL_IAF), "--out", tmp_path / "cli", "--quiet")
+    logged = read_csv(tmp_path / "cli" / "metrics.csv")[0]
+    assert (logged["best"], logged["mean"], logged["centre"]) == (text(members.max()), text(members.mean()),
+                                                                  text(centre_fitness))
 
 
 def test_per_lifetime_fitness_averages_to_the_member_fitness(small_iaf):

@@ -38,7 +38,7 @@ nb::dict curve_dict(const CurveReport& report) {
 
 /// A curve of (config, theta), computed with the GIL released.
 nb::dict curve(CurveReport (*analysis)(const RunConfig&, const std::vector<float>&), const ConfigSource& source,
-               nb::handle theta) {
+               std::optional<Float32Argument> theta) {
   const ConfigAndTheta given = config_and_theta(source, theta);
   CurveReport report;
   {
@@ -82,7 +82,7 @@ nb::dict score_dict(const AdaptationScore& s) {
   return out;
 }
 
-nb::dict maze_adaptation_dict(const ConfigSource& source, nb::handle theta) {
+nb::dict maze_adaptation_dict(const ConfigSource& source, std::optional<Float32Argument> theta) {
   const ConfigAndTheta given = config_and_theta(source, theta);
   MazeAdaptationReport report;
   {
@@ -108,7 +108,8 @@ nb::dict maze_adaptation_dict(const ConfigSource& source, nb::handle theta) {
 
 void bind_analysis(nb::module_& m) {
   m.def(
-      "fi_curve", [](const ConfigSource& config, nb::handle theta) { return curve(fi_curve, config, theta); },
+      "fi_curve",
+      [](const ConfigSource& config, std::optional<Float32Argument> theta) { return curve(fi_curve, config, theta); },
       nb::arg("config"), nb::arg("theta") = nb::none(),
       (std::string("The f-I curve of an iaf unit, as `enu analyze` writes fi_curve.csv: its firing rate (spikes "
                    "per step) and the reference neuron's under 40 constant currents over the task's range. ") +
@@ -119,7 +120,10 @@ void bind_analysis(nb::module_& m) {
        "is iaf.")
           .c_str());
   m.def(
-      "stdp_window", [](const ConfigSource& config, nb::handle theta) { return curve(stdp_window, config, theta); },
+      "stdp_window",
+      [](const ConfigSource& config, std::optional<Float32Argument> theta) {
+        return curve(stdp_window, config, theta);
+      },
       nb::arg("config"), nb::arg("theta") = nb::none(),
       (std::string("The learning window dw(dt) of an stdp unit, as `enu analyze` writes stdp_window.csv: single "
                    "pre/post spike pairs at a fixed potential, neuromodulator 1 then 0, against the task's rule. ") +

@@ -4,9 +4,11 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -29,6 +31,13 @@ struct PyConfig {
 struct FloatArray {
   const float* data = nullptr;
   std::vector<size_t> shape;
+};
+
+/// An argument that should be a float32 numpy array, taken as it comes: the
+/// binding checks it (float32_array) and says what is wrong, where a failed
+/// conversion would only say that no overload matched. Typed so in the stubs.
+struct Float32Argument {
+  nb::handle object;
 };
 
 /// `object` as a float32, C-ordered numpy array of `ndim` dimensions whose last
@@ -57,7 +66,7 @@ using ConfigSource = std::variant<PyConfig, Checkpoint, std::filesystem::path>;
 /// The config of `source` (a checkpoint's stored one) and `theta`: a float32
 /// vector of the config's parameter count, or None for a checkpoint's centre.
 /// TypeError for a Config without theta.
-ConfigAndTheta config_and_theta(const ConfigSource& source, nb::handle theta);
+ConfigAndTheta config_and_theta(const ConfigSource& source, std::optional<Float32Argument> theta);
 /// The docstring of config_and_theta's two arguments, for the functions that take them.
 extern const char* const kConfigAndThetaDoc;
 
@@ -69,3 +78,14 @@ void bind_lifetimes(nb::module_& m);
 void bind_analysis(nb::module_& m);
 
 }  // namespace enu::python
+
+namespace nanobind::detail {
+template <>
+struct type_caster<enu::python::Float32Argument> {
+  NB_TYPE_CASTER(enu::python::Float32Argument, const_name("NDArray[numpy.float32]"))
+  bool from_python(handle source, uint8_t, cleanup_list*) noexcept {
+    value.object = source;
+    return true;
+  }
+};
+}  // namespace nanobind::detail

@@ -24,9 +24,9 @@ void bind_checkpoint(nb::module_& m) {
                          "best centre fitness so far and the run's config. Arrays are float32 copies.")
       .def(
           "__init__",
-          [](Checkpoint* self, const PyConfig& config, nb::handle theta) {
+          [](Checkpoint* self, const PyConfig& config, Float32Argument theta) {
             new (self) Checkpoint();
-            self->state.theta = float_vector(theta, "theta");
+            self->state.theta = float_vector(theta.object, "theta");
             if (self->state.theta.size() != param_count(config.config)) {
               throw nb::value_error(("theta has " + std::to_string(self->state.theta.size()) +
                                      " values; the config's model has " + std::to_string(param_count(config.config)) +
@@ -53,8 +53,8 @@ void bind_checkpoint(nb::module_& m) {
            "Writes the checkpoint atomically (temporary file, then rename).")
       .def_prop_rw(
           "theta", [](const Checkpoint& c) { return to_numpy(c.state.theta); },
-          [](Checkpoint& c, nb::handle v) {
-            std::vector<float> theta = float_vector(v, "theta");
+          [](Checkpoint& c, Float32Argument v) {
+            std::vector<float> theta = float_vector(v.object, "theta");
             if (theta.size() != c.state.theta.size()) {
               throw nb::value_error(("theta has " + std::to_string(theta.size()) + " values; the checkpoint " +
                                      std::to_string(c.state.theta.size()))

@@ -1,7 +1,6 @@
 // enu.Evaluator: fitness of parameter vectors on a config's task, by the backend
 // and threads `enu evolve` would use, with the GIL released while it runs. The
 // members' parameters are read in place from the caller's float32 array.
-#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <mutex>
@@ -76,9 +75,9 @@ void bind_evaluator(nb::module_& m) {
       .def_prop_ro("param_count", &PyEvaluator::param_count)
       .def(
           "evaluate",
-          [](PyEvaluator& self, nb::handle params, uint64_t generation, std::optional<uint64_t> seed,
+          [](PyEvaluator& self, Float32Argument params, uint64_t generation, std::optional<uint64_t> seed,
              std::optional<int> lifetimes, bool per_lifetime) {
-            const FloatArray rows = float32_array(params, "params", 2, self.param_count());
+            const FloatArray rows = float32_array(params.object, "params", 2, self.param_count());
             const int members = int(rows.shape[0]);
             const Population pop = Population::given_rows(rows.data, self.param_count(), members);
             return self.result(self.run(pop, generation, seed, lifetimes), members, per_lifetime);
@@ -91,9 +90,9 @@ void bind_evaluator(nb::module_& m) {
               .c_str())
       .def(
           "evaluate_mirrored",
-          [](PyEvaluator& self, nb::handle centre, float sigma, int population, uint64_t generation,
+          [](PyEvaluator& self, Float32Argument centre, float sigma, int population, uint64_t generation,
              std::optional<uint64_t> seed, std::optional<int> lifetimes, bool per_lifetime) {
-            const FloatArray c = float32_array(centre, "centre", 1, self.param_count());
+            const FloatArray c = float32_array(centre.object, "centre", 1, self.param_count());
             if (population < 2 || population % 2 != 0) {
               throw nb::value_error(("population must be even and at least 2 (mirrored pairs), got " +
                                      std::to_string(population))
@@ -113,9 +112,9 @@ void bind_evaluator(nb::module_& m) {
               .c_str())
       .def(
           "evaluate_centre",
-          [](PyEvaluator& self, nb::handle theta, uint64_t generation, std::optional<uint64_t> seed,
+          [](PyEvaluator& self, Float32Argument theta, uint64_t generation, std::optional<uint64_t> seed,
              std::optional<int> lifetimes, bool per_lifetime) {
-            const FloatArray t = float32_array(theta, "theta", 1, self.param_count());
+            const FloatArray t = float32_array(theta.object, "theta", 1, self.param_count());
             const Population pop = Population::centre_alone(t.data, self.param_count());
             const nb::object one_member = self.result(self.run(pop, generation, seed, lifetimes), 1, per_lifetime);
             return nb::object(one_member[0]);
@@ -154,8 +153,8 @@ void bind_evaluator(nb::module_& m) {
       "2 pair + 1 of a run with this seed are centre +- sigma * eps_pair.");
   m.def(
       "mirrored_members",
-      [](nb::handle centre, float sigma, int population, uint64_t seed, uint64_t generation) {
-        const FloatArray c = float32_array(centre, "centre", 1, 0);
+      [](Float32Argument centre, float sigma, int population, uint64_t seed, uint64_t generation) {
+        const FloatArray c = float32_array(centre.object, "centre", 1, 0);
         if (population < 0) throw nb::value_error("population must not be negative");
         const size_t n = c.shape[0];
         const Population pop =

@@ -2,7 +2,6 @@
 // record_lifetime (the reference runner, as `enu eval --record` steps one), each
 // step's observations, actions, reward and model state returned as numpy arrays.
 #include <nanobind/stl/filesystem.h>
-#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/variant.h>
 
@@ -48,7 +47,7 @@ Recording record(const RunConfig& config, const Task& task, const std::vector<fl
   return r;
 }
 
-nb::dict record_lifetimes(const ConfigSource& source, nb::handle theta, int lifetimes, bool held_out,
+nb::dict record_lifetimes(const ConfigSource& source, std::optional<Float32Argument> theta, int lifetimes, bool held_out,
                           std::optional<uint64_t> seed, std::optional<uint64_t> generation) {
   ConfigAndTheta given = config_and_theta(source, theta);
   const RunConfig& config = given.config;

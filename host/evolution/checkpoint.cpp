@@ -236,15 +236,18 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   sync_parent_directory(path);
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  const std::string archive = read_file(path);
+Checkpoint checkpoint_from_bytes(const std::string& archive, const std::string& where) {
   try {
     return parse_checkpoint(archive);
   } catch (const Error& e) {
-    throw Error("checkpoint '" + path + "': " + e.what());
+    throw Error(where + ": " + e.what());
   } catch (const YAML::Exception& e) {
-    throw Error("checkpoint '" + path + "': " + kHeader + ": " + e.what());
+    throw Error(where + ": " + kHeader + ": " + e.what());
   }
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  return checkpoint_from_bytes(read_file(path), "checkpoint '" + path + "'");
 }
 
 }  // namespace enu

@@ -27,5 +27,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// Throws enu::Error naming the file and what is wrong: missing, truncated, bad
 /// checksum, unknown version, missing array, wrong dtype or shape.
 Checkpoint load_checkpoint(const std::string& path);
+/// The checkpoint held in `archive` (a whole .npz file's bytes); `where` names
+/// it in the messages of the same checks.
+Checkpoint checkpoint_from_bytes(const std::string& archive, const std::string& where);
 
 }  // namespace enu

@@ -3,6 +3,7 @@ folder, and comparing two run folders. Each test is run by ctest as
     python3 tests/robustness/TEST.py ENU_BINARY WORK_DIR SOURCE_DIR
 and ends with "PASS" or an AssertionError saying what went wrong."""
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -37,9 +38,12 @@ class Work:
         return os.path.join(self.dir, name)
 
     def evolve(self, *args, **popen):
-        """`enu evolve ARGS` started, its output captured as text."""
-        return subprocess.Popen([self.enu, "evolve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, **popen)
+        """`enu evolve ARGS` started, its output captured as text. Killed when
+        the test ends, passed or failed, so that no run goes on writing."""
+        process = subprocess.Popen([self.enu, "evolve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, **popen)
+        atexit.register(process.kill)
+        return process
 
     def run(self, *args, expect=0, timeout=120, **popen):
         """`enu evolve ARGS` (or `enu eval` when args start with "eval") to its end: (exit code, stderr)."""

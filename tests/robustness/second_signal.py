@@ -12,7 +12,8 @@ from runs import Work, checkpoint, rows, wait_for_rows
 work = Work()
 folder = work.folder("maze")
 process = work.evolve(work.config("tmaze_small"), "--out", folder, "--quiet", "--set", "run.threads=1",
-                      "--set", "es.population=32", "--set", "run.generations=1000", "--set", "run.checkpoint_every=1")
+                      "--set", "es.population=32", "--set", "es.lifetimes=4", "--set", "run.generations=1000",
+                      "--set", "run.checkpoint_every=1")
 wait_for_rows(folder, 2, process, timeout=120)
 while checkpoint(folder)[0] < 2:  # written once generation 1 has decided to go on
     assert process.poll() is None, process.stderr.read()

@@ -25,6 +25,7 @@ assert done == list(range(len(done))), "metrics.csv was written by another run: 
 
 end = len(done) + 2
 work.run("--resume", folder, "--set", "run.generations=%d" % end, "--quiet")
-assert [int(row["generation"]) for row in rows(folder)] == list(range(end))
+resumed = [int(row["generation"]) for row in rows(folder)]
+assert resumed == list(range(end)), "generations %s after --resume to %d" % (resumed, end)
 assert os.path.exists(os.path.join(folder, "summary.yaml"))
 print("PASS")

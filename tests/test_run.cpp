@@ -1,14 +1,19 @@
 // The run loop: evolve() into a run folder, resume it bit for bit, and the
 // folder's metrics, checkpoints and log.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +21,7 @@
 #include "cpu_evaluator.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
+#include "files.hpp"
 #include "run.hpp"
 #include "tasks.hpp"
 
@@ -554,6 +560,122 @@ TEST(RunPlan, LifetimesMayChangeButNotTheModel) {
   EXPECT_EQ(config_for_lifetimes(checkpoint, path, {"task.stdp.steps=30", "run.seed=2"}, "eval").task.stdp.steps, 30);
   EXPECT_EQ(refusal([&] { config_for_lifetimes(checkpoint, path, {"model.cell.memory=5"}, "eval x"); }),
             "eval x: only task.* and run.* settings may be overridden; the model and the strategy are the run's");
+}
+
+// ---- what a run survives: a second run, a killed holder, a full disk ----------------
+
+// A second lock on a held folder is refused, also within one process (two
+// threads of a Python program): the message names the folder, this process as
+// the holder, and what to do. evolve() into the folder is refused before it
+// writes anything; once the holder lets go, the folder is free.
+TEST(RunFolderLock, SecondLockIsRefusedNamingTheHolder) {
+  const std::string dir = fresh_dir("lock_twice");
+  std::optional<RunLock> held(std::in_place, dir);
+  const std::string message = refusal([&] { RunLock second(dir); });
+  EXPECT_NE(message.find("run folder '" + dir + "' is in use by pid " + std::to_string(::getpid()) + " on host "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("`enu evolve --resume " + dir + "`"), std::string::npos) << message;
+  EXPECT_NE(refusal([&] { run(tiny_config("sgd", 1), dir, false); }).find("is in use by pid"), std::string::npos);
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "metrics.csv"));
+  held.reset();
+  EXPECT_EQ(refusal([&] { RunLock again(dir); }), "(no enu::Error)");
+}
+
+// A process killed while it holds the lock leaves run.lock behind with its
+// record, but not the lock: the kernel drops a flock with its holder. While the
+// child lives, the parent is refused naming the child's pid.
+TEST(RunFolderLock, KilledHolderDoesNotBlock) {
+  const std::string dir = fresh_dir("lock_killed");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const RunLock lock(dir);
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(ready[1], &byte, 1);
+    ::pause();  // until killed: no destructor releases the lock
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not lock " << dir;
+  ::close(ready[0]);
+  const std::string message = refusal([&] { RunLock refused(dir); });
+  EXPECT_NE(message.find("in use by pid " + std::to_string(child) + " on host "), std::string::npos) << message;
+  ::kill(child, SIGKILL);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  EXPECT_NE(file_text(fs::path(dir) / "run.lock").find("pid: " + std::to_string(child) + "\n"), std::string::npos);
+  EXPECT_EQ(refusal([&] { RunLock after(dir); }), "(no enu::Error)");
+}
+
+// The enu::Error message that `body` throws in a child process whose files may
+// not grow past `bytes` (RLIMIT_FSIZE; SIGXFSZ ignored, so that a write past it
+// fails with EFBIG, as on a full disk), or "(no enu::Error)".
+std::string error_under_file_limit(rlim_t bytes, const std::function<void()>& body) {
+  int out[2];
+  if (::pipe(out) != 0) return "(no pipe)";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(out[0]);
+    const rlimit limit{bytes, bytes};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    ::signal(SIGXFSZ, SIG_IGN);
+    const std::string message = refusal(body);
+    [[maybe_unused]] const ssize_t written = ::write(out[1], message.data(), message.size());
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  std::string message;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) message.append(buffer, size_t(n));
+  ::close(out[0]);
+  ::waitpid(child, nullptr, 0);
+  return message;
+}
+
+// A checkpoint write that fails partway (the file limit at half its size) is
+// an enu::Error naming the checkpoint and the system's reason; the temporary
+// file is gone and the previous checkpoint is there, byte for byte, and loads.
+// An appended line that does not fit fails the same way.
+TEST(RunFullDisk, FailedWritesNameTheFileAndKeepThePrevious) {
+  const std::string dir = fresh_dir("full_disk");
+  run(tiny_config("adam", 3), dir, false);
+  const std::string path = checkpoint_path(dir, "latest");
+  const std::string before = file_text(path);
+  Checkpoint next = load_checkpoint(path);
+  next.state.generation = 4;
+  const std::string message = error_under_file_limit(before.size() / 2, [&] { save_checkpoint(path, next); });
+  EXPECT_EQ(message.rfind("cannot write '" + path + "': File too large (writing its temporary file", 0), 0u)
+      << message;
+  EXPECT_TRUE(file_text(path) == before) << "the previous checkpoint changed";
+  EXPECT_EQ(load_checkpoint(path).state.generation, 3u);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+
+  const std::string metrics = (fs::path(dir) / "metrics.csv").string();
+  const std::string appended = error_under_file_limit(fs::file_size(metrics) + 10, [&] {
+    AppendedFile(metrics).append(std::string(100, '9') + "\n");
+  });
+  EXPECT_EQ(appended, "cannot write '" + metrics + "': File too large");
+}
+
+// A metrics row cut short (a full disk or a kill mid-write) is dropped on
+// resume, even where what is left of it reads as an earlier generation ("1" of
+// "12,..."): the resumed folder has one row per generation, in order.
+TEST(RunResume, RowCutShortIsDropped) {
+  const std::string dir = fresh_dir("torn_row");
+  run(tiny_config("sgd", 3), dir, false);
+  {
+    std::ofstream metrics(fs::path(dir) / "metrics.csv", std::ios::app);
+    metrics << "1";
+  }
+  run(tiny_config("sgd", 5), dir, true);
+  const std::vector<std::string> rows = lines_of((fs::path(dir) / "metrics.csv").string());
+  ASSERT_EQ(rows.size(), 6u);
+  for (size_t g = 0; g < 5; ++g) EXPECT_EQ(std::stoull(rows[g + 1]), g) << rows[g + 1];
 }
 
 }  // namespace

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "enu/evaluator.hpp"
 #include "maze_analysis.hpp"
 #include "maze_trace.hpp"
+#include "run.hpp"
 #include "runner.hpp"
 #include "tasks.hpp"
 
@@ -112,10 +112,7 @@ namespace {
 
 /// Writes `csv` into run_dir/file.
 void write_csv(const std::string& csv, const std::string& run_dir, const char* file) {
-  const std::filesystem::path path = std::filesystem::path(run_dir) / file;
-  std::ofstream out(path);
-  out << csv;
-  if (!out) throw Error("cannot write " + path.string());
+  write_text(std::filesystem::path(run_dir) / file, csv);
 }
 
 AnalysisReport curve_report(const CurveReport& curve, const std::string& run_dir, const char* file) {

@@ -419,6 +419,7 @@ CompareReport run_comparison(const CompareConfig& config, const CompareOptions& 
         ++report.skipped;
         if (options.log) *options.log << prefix << dir.string() << ": complete, skipped\n" << std::flush;
       } else {
+        const RunLock lock(dir);  // through finish_run
         // A killed run resumes from its latest checkpoint; one killed before its
         // first checkpoint starts again.
         const bool resume = fs::exists(checkpoint_path(dir.string(), "latest"));
@@ -428,8 +429,9 @@ CompareReport run_comparison(const CompareConfig& config, const CompareOptions& 
         }
         const BackendEvaluator chosen = make_evaluator(run_config);
         const std::shared_ptr<EsUpdater> updater = make_updater(run_config, *chosen.backend);
-        const EvolveSummary summary = evolve(run_config, *chosen.evaluator,
-                                             EvolveOptions{dir.string(), resume, false, nullptr, updater, nullptr});
+        const EvolveSummary summary =
+            evolve(run_config, *chosen.evaluator,
+                   EvolveOptions{dir.string(), resume, false, nullptr, updater, nullptr, &lock});
         finish_run(dir.string(), run_config, *chosen.evaluator, summary);
       }
       row.runs.push_back(read_run(dir, seed, config.threshold, run_config));

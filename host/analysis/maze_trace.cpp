@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -142,9 +141,7 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
   const LifetimeSet set = held_out_lifetimes(config.run.seed, traced + 1);
   const MazeLifetime::Settings settings = maze_settings(config.task);
   const MazeGeometry maze = MazeGeometry::of(settings.config, settings.double_maze);
-  std::ofstream layout(dir / "maze_layout.txt"), lifetime_csv(dir / "maze_lifetime.csv"),
-      states_csv(dir / "network_states.csv");
-  layout << maze_layout(maze);
+  std::ostringstream lifetime_csv, states_csv;
   MazeTraceWriter writer(lifetime_csv, &states_csv);
   int steps = 0, food = 0, poison = 0, swaps = 0;
   const float fitness =
@@ -155,9 +152,9 @@ std::string write_maze_trace(const RunConfig& config, const std::vector<float>& 
         poison = l.poison_eaten;
         swaps = l.swaps;
       });
-  for (const auto* out : {&layout, &lifetime_csv, &states_csv}) {
-    if (!*out) throw Error("cannot write the maze trace into " + run_dir);
-  }
+  write_text(dir / "maze_layout.txt", maze_layout(maze));
+  write_text(dir / "maze_lifetime.csv", lifetime_csv.str());
+  write_text(dir / "network_states.csv", states_csv.str());
   char line[200];
   std::snprintf(line, sizeof line, "traced held-out lifetime %d: %d steps, food %d, poison %d, swaps %d, fitness %.4g",
                 traced, steps, food, poison, swaps, double(fitness));

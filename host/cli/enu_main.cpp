@@ -2,12 +2,15 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <unistd.h>
@@ -104,22 +107,80 @@ void analyze_run(const RunConfig& config, const std::vector<float>& theta, const
   }
 }
 
+// SIGINT and SIGTERM while the generations run: the first stops the run at the
+// end of its generation (on_generation's false, which writes the checkpoint);
+// a second ends the process at once, which leaves the last checkpoint loadable
+// since checkpoints are renamed into place whole. Under mpirun every rank gets
+// the signal, and the hook's answer is combined over the ranks anyway.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;  // the run's reads and writes go on undisturbed
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+  ~StopOnSignals() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  /// The signal that asked the run to stop, or 0.
+  int received() const { return received_; }
+
+ private:
+  // Async-signal-safe: a lock-free atomic, write() and _exit() only.
+  static void on_signal(int number) {
+    if (received_.exchange(number) != 0) ::_exit(128 + number);
+    constexpr char note[] = "\nenu: stopping at the end of this generation (a second signal quits at once)\n";
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, note, sizeof note - 1);
+  }
+  static_assert(std::atomic<int>::is_always_lock_free);
+  static inline std::atomic<int> received_{0};
+  struct sigaction previous_int_ {}, previous_term_ {};
+};
+
 int evolve_command(const std::string& config_path, const std::vector<std::string>& overrides, const std::string& out,
                    const std::string& resume_dir, bool quiet, Job& job) {
   const PlannedRun plan = plan_run(config_path, overrides, out, resume_dir);
   const RunConfig& config = plan.config;
   const std::string& run_dir = plan.run_dir;
+  const bool root = job.rank() == 0;
+  // The folder is this run's until its analysis is written; rank 0 writes it.
+  std::optional<RunLock> lock;
+  if (root) lock.emplace(run_dir);
   const BackendEvaluator chosen = job.evaluator(config);
   Evaluator& evaluator = *chosen.evaluator;
   const std::shared_ptr<EsUpdater> updater = make_updater(config, *chosen.backend);
-  const bool root = job.rank() == 0;
   if (root) {
     std::fprintf(stderr, "enu evolve: task %s, %zu parameters, backend %s, ES update on the %s, run folder %s\n",
                  config.task.name.c_str(), param_count(config), evaluator.name().c_str(),
                  updater ? updater->name().c_str() : "host", run_dir.c_str());
   }
-  const EvolveSummary summary =
-      evolve(config, evaluator, EvolveOptions{run_dir, plan.resume, !quiet, job.communicator(), updater, nullptr});
+  EvolveSummary summary;
+  int stopped_by = 0;  // the signal that stopped the run
+  {
+    // Only while the generations run: later a signal ends the process as usual.
+    const StopOnSignals signals;
+    const auto go_on = [&](const GenerationReport&) { return signals.received() == 0; };
+    summary = evolve(config, evaluator,
+                     EvolveOptions{run_dir, plan.resume, !quiet, job.communicator(), updater, go_on,
+                                   lock ? &*lock : nullptr});
+    stopped_by = signals.received();
+  }
+  if (stopped_by != 0) {
+    if (root) {
+      std::fprintf(stderr,
+                   "enu: stopped by %s after %llu generations, checkpoint_latest.npz written; continue with: "
+                   "enu evolve --resume %s\n",
+                   stopped_by == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)summary.generations,
+                   run_dir.c_str());
+    }
+    return 128 + stopped_by;  // the shell's code for a process ended by the signal
+  }
   if (!root) return 0;  // the run folder, its summary and analysis are rank 0's
 
   // Final evaluation of the best centre on lifetimes training never saw.

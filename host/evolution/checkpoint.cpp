@@ -10,9 +10,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <utility>
 
 #include "enu/common.hpp"
+#include "files.hpp"
 #include "npz.hpp"
 
 namespace enu {
@@ -156,62 +156,6 @@ std::string read_file(const std::string& path) {
   return bytes;
 }
 
-// Owns the temporary file until it has been renamed onto the checkpoint, and
-// removes it on any failure before that.
-class TemporaryFile {
- public:
-  TemporaryFile(std::string path, std::string target) : path_(std::move(path)), target_(std::move(target)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail("cannot create", errno);
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  ~TemporaryFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!renamed_) ::unlink(path_.c_str());
-  }
-
-  void write(const std::string& bytes) {
-    for (size_t done = 0; done < bytes.size();) {
-      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail("cannot write", errno);
-      done += static_cast<size_t>(n);
-    }
-  }
-
-  // fsync first: without it a crash soon after the rename can leave an empty
-  // or partial file under the checkpoint's name on some filesystems.
-  void commit() {
-    if (::fsync(fd_) != 0) fail("cannot sync", errno);
-    const int closed = ::close(fd_);
-    fd_ = -1;
-    if (closed != 0) fail("cannot close", errno);
-    if (::rename(path_.c_str(), target_.c_str()) != 0) fail("cannot rename onto", errno);
-    renamed_ = true;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what, int error) {
-    fail_io(what + " temporary '" + path_ + "' of checkpoint", target_, error);
-  }
-
-  std::string path_, target_;
-  int fd_ = -1;
-  bool renamed_ = false;
-};
-
-// Makes the rename itself durable. Best effort: some filesystems refuse to
-// fsync a directory, and the checkpoint is complete either way.
-void sync_parent_directory(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
@@ -230,10 +174,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   } catch (const Error& e) {
     throw Error("cannot save checkpoint '" + path + "': " + e.what());
   }
-  TemporaryFile file(path + ".tmp-" + std::to_string(::getpid()), path);
-  file.write(archive);
-  file.commit();
-  sync_parent_directory(path);
+  write_file_atomically(path, archive);
 }
 
 Checkpoint checkpoint_from_bytes(const std::string& archive, const std::string& where) {

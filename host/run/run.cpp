@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "enu/strategy.hpp"
+#include "files.hpp"
 #include "tasks.hpp"
 
 namespace enu {
@@ -45,13 +47,24 @@ std::string format_duration(double seconds) {
   return text;
 }
 
+// One CSV row of `values` as the run's CSV files print them (a stream's
+// default 6 significant digits), without its '\n'.
+template <typename... Values>
+std::string csv_row(const Values&... values) {
+  std::ostringstream row;
+  const char* separator = "";
+  ((row << separator << values, separator = ","), ...);
+  return row.str();
+}
 
-/// Keeps the header and the rows whose first column (a generation) is below `end`.
+/// Keeps the header and the whole rows whose first column (a generation) is
+/// below `end`. A last row without its '\n' was cut short (by a kill, or a full
+/// disk) and goes too: even its generation may be cut ("1" of "12").
 void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
   std::ifstream in(path);
   std::string line, kept = header + "\n";
   if (in && std::getline(in, line)) {
-    while (std::getline(in, line)) {
+    while (std::getline(in, line) && !in.eof()) {  // eof: the line ended without '\n'
       if (!line.empty() && std::stoull(line.substr(0, line.find(','))) < end) kept += line + "\n";
     }
   }
@@ -68,32 +81,31 @@ bool ends_mid_line(const fs::path& path) {
   return in.get() != '\n';
 }
 
-// log.txt. Each line goes to the file whole, in one write, as it is logged: a
-// run killed at any moment leaves whole lines (nothing waits in a buffer to be
-// lost or cut), and the next run to append starts on a fresh line.
-class RunLog {
+// A file the run appends lines to: log.txt, metrics.csv, validation.csv. Each
+// line goes to the file whole, in one write, as it is produced: a run killed at
+// any moment leaves whole lines (nothing waits in a buffer to be lost or cut),
+// the next run to append starts on a fresh line, and a write that fails (a full
+// disk) is an enu::Error naming the file rather than a line lost.
+class RunFile {
  public:
   /// Appends to `path`, first ending a line a killed run left unterminated
   /// (keeping what it holds). Until opened, lines go nowhere (ranks other than 0).
   void open(const fs::path& path) {
     const bool terminate = ends_mid_line(path);
-    path_ = path;
-    out_.open(path, std::ios::app);
-    if (!out_) throw Error("cannot open " + path.string() + " to append to it");
-    if (terminate) write("\n");
+    file_.emplace(path.string());
+    if (terminate) file_->append("\n");
   }
   /// Writes `text` and its '\n'.
   void line(const std::string& text) {
-    if (out_.is_open()) write(text + '\n');
+    if (file_) file_->append(text + '\n');
+  }
+  /// Closes the file, reporting an error the system held back until then.
+  void close() {
+    if (file_) file_->close();
   }
 
  private:
-  void write(const std::string& text) {
-    out_ << text << std::flush;
-    if (!out_) throw Error("cannot write to " + path_.string());
-  }
-  fs::path path_;
-  std::ofstream out_;
+  std::optional<AppendedFile> file_;
 };
 
 /// Whether `changed` differs from `stored` in run.* settings only (and task.* ones,
@@ -106,15 +118,7 @@ bool changes_only_run(RunConfig stored, const RunConfig& changed, bool task_too)
 
 }  // namespace
 
-void write_text(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
+void write_text(const fs::path& path, const std::string& text) { write_file_atomically(path.string(), text); }
 
 RunResult finish_run(const std::string& run_dir, const RunConfig& config, Evaluator& evaluator,
                      const EvolveSummary& summary) {
@@ -223,7 +227,8 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   const fs::path dir(options.out_dir);
   Communicator& comm = options.communicator ? *options.communicator : single_process();
   const bool root = comm.rank() == 0;  // the one rank that writes the run folder
-  if (root) fs::create_directories(dir);
+  std::optional<RunLock> own_lock;      // taken before anything in the folder changes
+  if (root && !options.lock) own_lock.emplace(dir);
   const std::string config_yaml = to_yaml(config);
   comm.agree("resolved config", config_yaml);
 
@@ -254,11 +259,10 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
   if (root) write_text(dir / "config.yaml", config_yaml);
 
   EvolutionStrategy strategy(config.es, config.run.seed, checkpoint.state, options.updater);
-  // Streams stay closed on other ranks, where writes to them do nothing.
-  std::ofstream metrics;
-  RunLog log;
+  // Files stay closed on other ranks, where writes to them do nothing.
+  RunFile metrics, log;
   if (root) {
-    metrics.open(dir / "metrics.csv", std::ios::app);
+    metrics.open(dir / "metrics.csv");
     log.open(dir / "log.txt");
   }
   std::ostringstream opening;
@@ -270,11 +274,11 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
 
   const bool validating = config.run.validation_lifetimes > 0;
   const LifetimeSet validation = validation_lifetimes(config.run.seed, config.run.validation_lifetimes);
-  std::ofstream validation_csv;
+  RunFile validation_csv;
   if (root && validating) {
     const fs::path path = dir / "validation.csv";
     if (!options.resume) write_text(path, std::string(kValidationHeader) + "\n");
-    validation_csv.open(path, std::ios::app);
+    validation_csv.open(path);
   }
 
   // On a terminal the progress line is redrawn every generation; into a file
@@ -298,11 +302,9 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     ExchangeTimes ranks = comm.last_exchange();
     if (!options.communicator) ranks.eval_min = ranks.eval_max = r.eval_seconds;
     const uint64_t centre_hash = hash_floats(strategy.state().theta);
-    metrics << r.generation << ',' << r.best << ',' << r.mean << ',' << r.centre << ',' << r.sigma << ','
-            << r.nonfinite << ',' << r.eval_seconds << ',' << r.update_seconds << ',' << elapsed << ','
-            << r.lifetimes_per_second << ',' << ranks.ranks << ',' << ranks.eval_min << ',' << ranks.eval_max << ','
-            << ranks.exchange << ',' << hash_text(centre_hash) << '\n'
-            << std::flush;
+    metrics.line(csv_row(r.generation, r.best, r.mean, r.centre, r.sigma, r.nonfinite, r.eval_seconds,
+                         r.update_seconds, elapsed, r.lifetimes_per_second, ranks.ranks, ranks.eval_min,
+                         ranks.eval_max, ranks.exchange, hash_text(centre_hash)));
     if (r.nonfinite > 0) {
       log.line("warning: generation " + std::to_string(r.generation) + ": " + std::to_string(r.nonfinite) +
                " members had non-finite fitness and were ranked last");
@@ -326,7 +328,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
         // One generation's few lifetimes are a noisy judge: their maximum over a
         // run picks a lucky draw. The same validation lifetimes every time do not.
         const double fitness = evaluate_centre(evaluator, strategy.state().theta, validation).mean;
-        validation_csv << done << ',' << fitness << '\n' << std::flush;
+        validation_csv.line(csv_row(done, fitness));
         if (fitness > checkpoint.best_fitness) {
           checkpoint.best_fitness = fitness;
           checkpoint.best_generation = done;
@@ -370,6 +372,7 @@ EvolveSummary evolve(const RunConfig& config, Evaluator& evaluator, const Evolve
     if (stopping) break;
   }
   if (options.progress && root && tty) std::fprintf(stderr, "\n");
+  for (RunFile* file : {&metrics, &validation_csv, &log}) file->close();
   summary.generations = strategy.state().generation;
   summary.stopped = summary.generations < last;
   summary.best_centre = checkpoint.best_fitness;

@@ -14,6 +14,7 @@
 #include "enu/config.hpp"
 #include "enu/evaluator.hpp"
 #include "enu/strategy.hpp"
+#include "run_lock.hpp"
 
 namespace enu {
 
@@ -37,6 +38,11 @@ struct EvolveOptions {
   /// checkpoint_latest.npz, which a resume drops and repeats); other ranks are
   /// left waiting, as after a crash of this one.
   std::function<bool(const GenerationReport&)> on_generation;
+  /// The lock of out_dir on rank 0, when the caller holds it for longer than
+  /// evolve() (through finish_run and the analysis, as `enu evolve` does);
+  /// nullptr: evolve() takes it for its own duration. Either way a second run
+  /// into the folder is refused while this one writes it.
+  const RunLock* lock = nullptr;
 };
 
 struct EvolveSummary {
@@ -117,7 +123,8 @@ struct RunResult {
 RunResult finish_run(const std::string& run_dir, const RunConfig& config, Evaluator& evaluator,
                      const EvolveSummary& summary);
 
-/// Writes a file whole or not at all (temporary file, then rename).
+/// Writes a file whole or not at all (temporary file, then rename); a failure is
+/// an enu::Error naming the file and the reason, and leaves the file as it was.
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace enu

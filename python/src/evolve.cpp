@@ -33,8 +33,10 @@ nb::dict report_dict(const GenerationReport& r) {
 // (None, or a callable taking a dict) returning False stops at the generation
 // boundary; so does Ctrl-C, after which KeyboardInterrupt is raised.
 nb::dict run_planned(const PlannedRun& plan, nb::object on_generation, bool progress) {
+  const RunLock lock(plan.run_dir);  // through finish_run and the analysis
   const BackendEvaluator chosen = make_evaluator(plan.config);
   EvolveOptions options;
+  options.lock = &lock;
   options.out_dir = plan.run_dir;
   options.resume = plan.resume;
   options.progress = progress;
@@ -91,7 +93,8 @@ const char* const kResultDoc =
     "every generation (generation, best, mean, centre, sigma, nonfinite, eval_seconds, update_seconds, "
     "lifetimes_per_second); returning False stops the run there with its checkpoint written, as run.max_minutes "
     "does; Ctrl-C stops it the same way and raises KeyboardInterrupt. progress=True draws `enu evolve`'s "
-    "progress line on stderr.";
+    "progress line on stderr. A run folder that another run (process or thread) is writing is refused with "
+    "enu.Error naming its holder.";
 
 }  // namespace
 

@@ -123,6 +123,30 @@ def test_ctrl_c_stops_at_a_generation_boundary(tmp_path):
     same_rows(resumed["metrics"], whole["metrics"])
 
 
+def test_a_folder_in_use_is_refused(tmp_path):
+    """While one thread's run writes a folder, a second run into it (from
+    another thread of the same process) is refused with enu.Error naming this
+    process; when the first ends, the folder is free again."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(report):
+        started.set()
+        release.wait()
+        return False
+
+    first = threading.Thread(target=enu.evolve, args=(config_path("iaf"), SMALL_IAF),
+                             kwargs={"out": tmp_path / "run", "on_generation": hold})
+    first.start()
+    started.wait()
+    try:
+        with pytest.raises(enu.Error, match=rf"run folder '.*run' is in use by pid {os.getpid()} on host "):
+            enu.evolve(config_path("iaf"), SMALL_IAF, out=tmp_path / "run")
+    finally:
+        release.set()
+        first.join()
+    assert enu.resume(tmp_path / "run")["generations"] == 3
+
+
 def test_progress_draws_the_cli_line(tmp_path, capfd):
     """progress=True writes `enu evolve`'s progress line to stderr; the default writes nothing."""
     enu.evolve(config_path("iaf"), SMALL_IAF, out=tmp_path / "quiet")

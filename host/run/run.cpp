@@ -47,12 +47,14 @@ std::string format_duration(double seconds) {
 }
 
 
-/// Keeps the header and the rows whose first column (a generation) is below `end`.
+/// Keeps the header and the whole rows whose first column (a generation) is below `end`.
 void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
   std::ifstream in(path);
   std::string line, kept = header + "\n";
   if (in && std::getline(in, line)) {
-    while (std::getline(in, line)) {
+    // A row a kill cut short lacks its '\n' (getline then sets eofbit). It goes even
+    // when what is left of its generation number reads as an earlier generation.
+    while (std::getline(in, line) && !in.eof()) {
       if (!line.empty() && std::stoull(line.substr(0, line.find(','))) < end) kept += line + "\n";
     }
   }

@@ -256,7 +256,10 @@ TEST(ConfigErrors, OutOfRange) {
   expect_rejected("es:\n  lifetimes: 0\n", {"test.yaml:2", "es.lifetimes", "0", ">= 1"});
   expect_rejected("run:\n  threads: -1\n", {"test.yaml:2", "run.threads", "-1", ">= 0"});
   expect_rejected("run:\n  checkpoint_every: 0\n", {"test.yaml:2", "run.checkpoint_every", "0", ">= 1"});
-  expect_rejected("model:\n  cell:\n    memory: 0\n", {"test.yaml:3", "model.cell.memory", "0", ">= 1"});
+  expect_rejected("model:\n  cell:\n    memory: 0\n", {"test.yaml:3", "model.cell.memory", "0", "[1, 65536]"});
+  // Widths stay far from int overflow in the runners' index arithmetic.
+  expect_rejected("model:\n  cell:\n    memory: 2000000000\n",
+                  {"test.yaml:3", "model.cell.memory", "2000000000", "[1, 65536]"});
   expect_rejected("task:\n  name: stdp\n  stdp:\n    modulator_probability: 1.5\n",
                   {"test.yaml:4", "task.stdp.modulator_probability", "1.5", "[0, 1]"});
   expect_rejected("es:\n  sigma: 1e50\n", {"test.yaml:2", "es.sigma", "1e50", "a number"});
@@ -312,6 +315,11 @@ TEST(ConfigErrors, NetworkTopology) {
                   {"test.yaml:6", "model.network.topology.outputs", "3", "<= neurons (2)"});
   expect_rejected(head + "    topology:\n      inputs: 1\n      neurons: 2\n      outputs: 1\n      fan_in: 4\n",
                   {"test.yaml:8", "model.network.topology.fan_in", "4", "<= inputs + neurons (3)"});
+  // Synapses are counted in int: neurons x fan_in has a bound of its own.
+  expect_rejected(head + "    topology:\n      inputs: 4\n      neurons: 1000000\n      fan_in: 100\n",
+                  {"test.yaml:7", "model.network.topology.fan_in", "100", "neurons x fan_in <= 67108864"});
+  expect_rejected(head + "    topology:\n      neurons: 2147483647\n",
+                  {"test.yaml:5", "model.network.topology.neurons", "2147483647", "[1, 67108864]"});
   expect_rejected(head + "    synapse: gru\n    neuron: enu\n    shared: true\n",
                   {"test.yaml:6", "model.network.shared", "true", "same cell kind (here gru and enu)"});
 }

@@ -7,9 +7,10 @@ set -euo pipefail
 
 # clang, its sanitizer runtimes, llvm-symbolizer and Boost.Context: the check
 # build that runs the CUDA kernels on the CPU emulation (cuda/emulation).
+# strace: tests/robustness/kill_anywhere.py kills runs at chosen syscalls.
 packages=(cmake g++ make libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
           python3 python3-numpy python3-matplotlib python3-yaml python3-venv python3-dev openmpi-bin libopenmpi-dev
-          clang libclang-rt-dev llvm libboost-context-dev)
+          clang libclang-rt-dev llvm libboost-context-dev strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

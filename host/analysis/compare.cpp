@@ -427,6 +427,7 @@ CompareReport run_comparison(const CompareConfig& config, const CompareOptions& 
         if (options.log) {
           *options.log << prefix << dir.string() << ": " << (resume ? "resuming" : "starting") << "\n" << std::flush;
         }
+        require_run_memory(run_config);
         const BackendEvaluator chosen = make_evaluator(run_config);
         const std::shared_ptr<EsUpdater> updater = make_updater(run_config, *chosen.backend);
         const EvolveSummary summary =

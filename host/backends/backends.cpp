@@ -15,10 +15,7 @@ EvaluatorRequest request_for(const RunConfig& config, int local_rank, StageProfi
   request.model = config.model_spec();
   request.task = config.task;
   request.threads = config.run.threads;
-  // Lifetimes per work item: a property of the model, never of the thread count,
-  // so that results do not depend on how many threads run them.
-  request.lifetimes_per_item =
-      std::min(config.es.lifetimes, request.model.kind == ModelSpec::Kind::cell ? 32 : 8);
+  request.lifetimes_per_item = lifetimes_per_item(config);
   request.cuda = CudaOptions{config.run.cuda_path, config.run.cuda_tf32, config.run.cuda_precision};
   request.local_rank = local_rank;
   request.profile = profile;
@@ -32,6 +29,12 @@ bool auto_candidate(const Backend& backend) {
 }
 
 }  // namespace
+
+int lifetimes_per_item(const RunConfig& config) {
+  // A property of the model, never of the thread count, so that results do not
+  // depend on how many threads run them.
+  return std::min(config.es.lifetimes, config.model.kind == ModelSpec::Kind::cell ? 32 : 8);
+}
 
 const std::vector<const Backend*>& registered_backends() {
   static const std::vector<const Backend*> backends{&reference_backend(), &cpu_backend(), &cuda_backend()};

@@ -86,6 +86,9 @@ const std::vector<const Backend*>& registered_backends();
 /// The registry's entry for `kind` (not automatic).
 const Backend& find_backend(BackendKind kind);
 
+/// Lifetimes a CPU work item steps together (EvaluatorRequest::lifetimes_per_item).
+int lifetimes_per_item(const RunConfig& config);
+
 /// An evaluator and the backend it runs on.
 struct BackendEvaluator {
   const Backend* backend = nullptr;

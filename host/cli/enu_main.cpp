@@ -23,6 +23,7 @@
 #include "recorded_lifetime.hpp"
 #include "enu/checkpoint.hpp"
 #include "enu/config.hpp"
+#include "host_memory.hpp"
 #include "run.hpp"
 #include "runner.hpp"
 #include "suggest.hpp"
@@ -210,6 +211,8 @@ int eval_command(const std::string& path, std::vector<std::string> overrides, co
     if (!record.empty()) throw Error("--watch replays a lifetime instead of evaluating: give --record without it");
     return watch_command(config, checkpoint.state.theta, fps);
   }
+  require_host_memory(estimate_host_memory(config, 1, uint64_t(lifetimes)), "--lifetimes " + std::to_string(lifetimes),
+                      available_host_memory());
   const auto evaluator = make_evaluator(config).evaluator;
   const FitnessStats stats =
       evaluate_centre(*evaluator, checkpoint.state.theta, held_out_lifetimes(config.run.seed, lifetimes));

@@ -131,24 +131,33 @@ void fields(V& v, TaskConfig& c) {
 
 const std::vector<CellKind> kCellKinds = {CellKind::enu, CellKind::nfenu, CellKind::gru, CellKind::lstm};
 
+// Sizes are ints in the runners and kernels. Widths (a cell's inputs, memory and
+// outputs, a network's channels and inputs) up to 2^16 keep their sums and small
+// multiples, and synapses up to 2^26 a work item's lifetimes of them, within an
+// int. Whether such a model fits in memory is for the memory check to say.
+constexpr int kMaxWidth = 1 << 16;
+constexpr int kMaxSynapses = 1 << 26;
+
 template <class V>
 void fields(V& v, CellSpec& c) {
   v.choice("type", c.kind, kCellKinds, "cell kind");
-  v.field("inputs", c.inputs, "I: input channels", at_least(1));
-  v.field("memory", c.memory, "M: memory cells", at_least(1));
-  v.field("outputs", c.outputs, "O: output channels", at_least(1));
+  v.field("inputs", c.inputs, "I: input channels", closed(1, kMaxWidth));
+  v.field("memory", c.memory, "M: memory cells", closed(1, kMaxWidth));
+  v.field("outputs", c.outputs, "O: output channels", closed(1, kMaxWidth));
   v.field("spiking", c.spiking, "spike mode: output = clamp(1000 * (W_o [h;1]), 0, 1)");
 }
 
 template <class V>
 void fields(V& v, TopologyConfig& c) {
-  v.field("inputs", c.inputs, "sensory input sources (sources 0 .. inputs-1)", at_least(1));
-  v.field("neurons", c.neurons, "neurons (sources inputs .. inputs+neurons-1)", at_least(1));
+  v.field("inputs", c.inputs, "sensory input sources (sources 0 .. inputs-1)", closed(1, kMaxWidth));
+  v.field("neurons", c.neurons, "neurons (sources inputs .. inputs+neurons-1)", closed(1, kMaxSynapses));
   v.field("outputs", c.outputs, "read-out neurons: the last `outputs` neurons", at_least(1));
   v.require("outputs", c.outputs, c.outputs <= c.neurons, "<= neurons (" + show(c.neurons) + ")");
   v.field("fan_in", c.fan_in, "K: incoming synapses per neuron", at_least(1));
   const int sources = c.inputs + c.neurons;
   v.require("fan_in", c.fan_in, c.fan_in <= sources, "<= inputs + neurons (" + show(sources) + ")");
+  v.require("fan_in", c.fan_in, int64_t(c.neurons) * c.fan_in <= kMaxSynapses,
+            "neurons x fan_in <= " + show(kMaxSynapses) + " synapses");
   v.field("random_seed", c.random_seed, "seed of the random fan-in wiring, used when pre is empty");
   v.field("pre", c.pre, "explicit wiring: one list of fan_in source indices per neuron; [] = random");
   if (c.pre.empty()) return;
@@ -165,8 +174,8 @@ void fields(V& v, TopologyConfig& c) {
 
 template <class V>
 void fields(V& v, NetworkSpec& c, TopologyConfig& topology) {
-  v.field("channels", c.channels, "C: channels of every signal between cells", at_least(1));
-  v.field("memory", c.memory, "M of every cell", at_least(1));
+  v.field("channels", c.channels, "C: channels of every signal between cells", closed(1, kMaxWidth));
+  v.field("memory", c.memory, "M of every cell", closed(1, kMaxWidth));
   v.choice("synapse", c.synapse_kind, kCellKinds, "cell kind of the synapses");
   v.choice("neuron", c.neuron_kind, kCellKinds, "cell kind of the neurons");
   v.field("shared", c.shared, "SHARED ablation: one parameter set for synapses and neurons");

@@ -31,10 +31,10 @@ class CpuEvaluator final : public Evaluator {
 
   void evaluate(const Population& pop, const LifetimeSet& lifetimes, float* fitness) override {
     check_param_count(pop, model_.param_count());
-    const int chunks = (lifetimes.count + chunk_ - 1) / chunk_;
-    pool_.parallel_for(pop.size * chunks, [&](int item, int w) {
+    const int chunks = lifetimes.count / chunk_ + (lifetimes.count % chunk_ != 0);  // a ceiling that cannot overflow
+    pool_.parallel_for(int64_t(pop.size) * chunks, [&](int64_t item, int w) {
       Worker& worker = workers_[size_t(w)];
-      const int m = item / chunks, first = (item % chunks) * chunk_;
+      const int m = int(item / chunks), first = int(item % chunks) * chunk_;
       const int count = std::min(chunk_, lifetimes.count - first);
       member_params(pop, m, worker.theta.data());
       worker.runner->reset(worker.theta.data(), pop.member_id(m), lifetimes, first, count);

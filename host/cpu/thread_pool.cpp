@@ -5,8 +5,12 @@
 namespace enu {
 
 ThreadPool::ThreadPool(int threads) {
-  const int total = threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()));
+  const int total = size_for(threads);
   for (int w = 1; w < total; ++w) workers_.emplace_back([this, w] { work(w); });
+}
+
+int ThreadPool::size_for(int threads) {
+  return threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()));
 }
 
 ThreadPool::~ThreadPool() {
@@ -18,7 +22,7 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::parallel_for(int items, const std::function<void(int, int)>& body) {
+void ThreadPool::parallel_for(int64_t items, const std::function<void(int64_t, int)>& body) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     body_ = &body;
@@ -47,7 +51,7 @@ void ThreadPool::work(int worker) {
     }
     // Hand out items one at a time; they are coarse (a member's lifetimes).
     while (next_ < items_ && !error_) {
-      const int item = next_++;
+      const int64_t item = next_++;
       lock.unlock();
       try {
         (*body_)(item, worker);

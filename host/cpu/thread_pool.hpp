@@ -4,6 +4,7 @@
 // thread count.
 
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -15,6 +16,8 @@ class ThreadPool {
  public:
   /// threads == 0: one per hardware thread.
   explicit ThreadPool(int threads);
+  /// The workers (the calling thread included) that ThreadPool(threads) has.
+  static int size_for(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -22,7 +25,8 @@ class ThreadPool {
   int size() const { return int(workers_.size()) + 1; }
   /// Calls body(item, worker) for item in [0, items), worker in [0, size());
   /// the calling thread is worker 0. Rethrows the first exception a body threw.
-  void parallel_for(int items, const std::function<void(int item, int worker)>& body);
+  /// 64-bit items: members x lifetime chunks can exceed an int.
+  void parallel_for(int64_t items, const std::function<void(int64_t item, int worker)>& body);
 
  private:
   void work(int worker);
@@ -30,8 +34,9 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  const std::function<void(int, int)>* body_ = nullptr;
-  int items_ = 0, next_ = 0, busy_ = 0;
+  const std::function<void(int64_t, int)>* body_ = nullptr;
+  int64_t items_ = 0, next_ = 0;
+  int busy_ = 0;
   uint64_t round_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;

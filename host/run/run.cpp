@@ -14,6 +14,7 @@
 
 #include "enu/strategy.hpp"
 #include "files.hpp"
+#include "host_memory.hpp"
 #include "tasks.hpp"
 
 namespace enu {
@@ -395,7 +396,15 @@ RunConfig config_for_lifetimes(const Checkpoint& checkpoint, const std::string& 
   return config;
 }
 
+void require_run_memory(const RunConfig& config) {
+  const int population = config.es.population, lifetimes = config.es.lifetimes;
+  const HostMemory need = estimate_host_memory(config, uint64_t(population) + 1, uint64_t(lifetimes));
+  require_host_memory(need, "es.population " + std::to_string(population) + " x es.lifetimes " +
+                                std::to_string(lifetimes), available_host_memory());
+}
+
 PlannedRun plan_new_run(RunConfig config, const std::string& out_dir) {
+  require_run_memory(config);
   PlannedRun plan;
   plan.run_dir = out_dir.empty() ? config.run.out_dir : out_dir;
   if (plan.run_dir.empty()) plan.run_dir = "runs/" + config.name;
@@ -418,6 +427,7 @@ PlannedRun plan_resume(const std::string& resume_dir, const std::vector<std::str
   if (!changes_only_run(stored, plan.config, false)) {
     throw Error("--resume " + resume_dir + ": only run.* settings may be overridden when resuming");
   }
+  require_run_memory(plan.config);
   plan.run_dir = resume_dir;
   plan.resume = true;
   return plan;

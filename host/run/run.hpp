@@ -71,10 +71,15 @@ struct PlannedRun {
   std::string run_dir;
   bool resume = false;
 };
+/// Throws enu::Error when a run of `config` needs more host memory than this
+/// machine has available (estimate_host_memory of its population and centre on
+/// es.lifetimes), before anything that large is allocated.
+void require_run_memory(const RunConfig& config);
 /// A new run of `config` into `out_dir` (default: run.out_dir, else runs/<name>).
 PlannedRun plan_new_run(RunConfig config, const std::string& out_dir);
 /// A resumed run: the config stored in resume_dir's checkpoint_latest.npz, where
-/// `overrides` may change only run.* settings other than run.init_from.
+/// `overrides` may change only run.* settings other than run.init_from. Both
+/// plans refuse a run this machine cannot hold (require_run_memory).
 PlannedRun plan_resume(const std::string& resume_dir, const std::vector<std::string>& overrides);
 /// Plans `enu evolve` from exactly one of `config_path` (a new run of the file
 /// under `overrides`) and `resume_dir` (`out_dir` ignored). Refusals are enu::Error.

@@ -678,5 +678,23 @@ TEST(RunResume, RowCutShortIsDropped) {
   for (size_t g = 0; g < 5; ++g) EXPECT_EQ(std::stoull(rows[g + 1]), g) << rows[g + 1];
 }
 
+// What a resume keeps of a run's CSV, on hand-made files: the header it is
+// given, the whole rows below the generation (in the file's order, blank lines
+// skipped), no row cut short, and a row that is not enu's refused by its line.
+TEST(RunResume, RowsBeforeKeepsWholeRowsOnly) {
+  const std::string header = "generation,centre";
+  EXPECT_EQ(rows_before("old header\n0,a\n\n1,b\n2,c\n", header, 2, "m.csv"), header + "\n0,a\n1,b\n");
+  EXPECT_EQ(rows_before("h\n0,a\n1", header, 5, "m.csv"), header + "\n0,a\n");  // "1" of "12,..."
+  EXPECT_EQ(rows_before("", header, 5, "m.csv"), header + "\n");
+  try {
+    rows_before("h\n0,a\nabc,1\n", header, 5, "runs/x/metrics.csv");
+    FAIL() << "a row whose generation is not a number was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("runs/x/metrics.csv line 3: 'abc' is not a generation number"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace enu

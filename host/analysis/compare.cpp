@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -235,6 +236,29 @@ RunConfig with_run_settings_of(RunConfig stored, const RunConfig& wanted) {
   return stored;
 }
 
+// A number of a file the engine wrote; enu::Error naming the file and where in
+// it when the text is not one (a file edited or damaged by hand).
+double number_in(const std::string& text, const fs::path& file, const std::string& where) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size()) {
+    throw Error(file.string() + ", " + where + ": '" + text.substr(0, 40) + "' is not a number");
+  }
+  return value;
+}
+
+// summary.yaml's `key`, read as T; enu::Error naming the file when it is missing or not a T.
+template <typename T>
+T summary_value(const fs::path& dir, const char* key) {
+  const fs::path path = dir / "summary.yaml";
+  try {
+    return YAML::LoadFile(path.string())[key].as<T>();
+  } catch (const YAML::Exception& e) {
+    throw Error(path.string() + ": " + key + ": " + e.what() + " (the file is written last by a finished run; "
+                "remove it to run again)");
+  }
+}
+
 // Complete: summary.yaml (written last) exists and covers the generations asked
 // for, or the run was time-limited. Throws when the folder holds another config.
 bool run_is_complete(const fs::path& dir, const RunConfig& config) {
@@ -247,8 +271,8 @@ bool run_is_complete(const fs::path& dir, const RunConfig& config) {
     }
   }
   if (!fs::exists(dir / "summary.yaml")) return false;
-  const YAML::Node summary = YAML::LoadFile((dir / "summary.yaml").string());
-  return summary["generations"].as<uint64_t>() >= uint64_t(config.run.generations) || config.run.max_minutes > 0;
+  return summary_value<uint64_t>(dir, "generations") >= uint64_t(config.run.generations) ||
+         config.run.max_minutes > 0;
 }
 
 // The same summary.yaml that `enu evolve` writes, written last and atomically:
@@ -270,7 +294,7 @@ void read_adaptation(const fs::path& dir, const RunConfig& config, CompareRun& r
     const size_t comma = line.find(','), next = line.find(',', comma + 1);
     if (comma == std::string::npos || next == std::string::npos) continue;
     const std::string policy = line.substr(0, comma);
-    const double score = std::stod(line.substr(comma + 1, next - comma - 1));
+    const double score = number_in(line.substr(comma + 1, next - comma - 1), path, policy + "'s score");
     if (policy == "agent") run.adaptation = score;
     if (policy == "best_fixed") run.fixed_adaptation = score;
   }
@@ -281,9 +305,8 @@ CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<doub
                     const RunConfig& config) {
   CompareRun run;
   run.seed = seed;
-  const YAML::Node summary = YAML::LoadFile((dir / "summary.yaml").string());
-  run.generations = summary["generations"].as<uint64_t>();
-  run.final_fitness = summary["held_out_fitness_mean"].as<double>();
+  run.generations = summary_value<uint64_t>(dir, "generations");
+  run.final_fitness = summary_value<double>(dir, "held_out_fitness_mean");
   read_adaptation(dir, config, run);
 
   std::ifstream in(dir / "metrics.csv");
@@ -300,8 +323,8 @@ CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<doub
     std::istringstream row(line);
     double generation = 0.0, centre = 0.0;
     for (col = 0; std::getline(row, cell, ','); ++col) {
-      if (col == generation_col) generation = std::stod(cell);
-      if (col == centre_col) centre = std::stod(cell);
+      if (col == generation_col) generation = number_in(cell, dir / "metrics.csv", "row " + line.substr(0, 20));
+      if (col == centre_col) centre = number_in(cell, dir / "metrics.csv", "row " + line.substr(0, 20));
     }
     run.centre.push_back(centre);
     // The centre of generation g is the one after g updates: g generations to reach it.

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -58,18 +59,12 @@ std::string csv_row(const Values&... values) {
   return row.str();
 }
 
-/// Keeps the header and the whole rows whose first column (a generation) is
-/// below `end`. A last row without its '\n' was cut short (by a kill, or a full
-/// disk) and goes too: even its generation may be cut ("1" of "12").
+/// Replaces a CSV of the run folder by rows_before() of it (a missing file: the header alone).
 void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
-  std::ifstream in(path);
-  std::string line, kept = header + "\n";
-  if (in && std::getline(in, line)) {
-    while (std::getline(in, line) && !in.eof()) {  // eof: the line ended without '\n'
-      if (!line.empty() && std::stoull(line.substr(0, line.find(','))) < end) kept += line + "\n";
-    }
-  }
-  write_text(path, kept);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  write_text(path, rows_before(text.str(), header, end, path.string()));
 }
 
 constexpr const char* kValidationHeader = "generation,centre_validation_fitness";
@@ -401,6 +396,30 @@ void require_run_memory(const RunConfig& config) {
   const HostMemory need = estimate_host_memory(config, uint64_t(population) + 1, uint64_t(lifetimes));
   require_host_memory(need, "es.population " + std::to_string(population) + " x es.lifetimes " +
                                 std::to_string(lifetimes), available_host_memory());
+}
+
+std::string rows_before(const std::string& csv, const std::string& header, uint64_t end, const std::string& where) {
+  std::string kept = header + "\n";
+  size_t newline = csv.find('\n');  // the file's own header goes
+  for (int line_number = 2; newline != std::string::npos; ++line_number) {
+    const size_t begin = newline + 1;
+    newline = csv.find('\n', begin);
+    // A last row without its '\n' was cut short (by a kill, or a full disk) and
+    // goes too: even its generation may be cut ("1" of "12").
+    if (newline == std::string::npos) break;
+    const std::string row = csv.substr(begin, newline - begin);
+    if (row.empty()) continue;
+    const std::string first = row.substr(0, row.find(','));
+    uint64_t generation = 0;
+    const auto [last, error] = std::from_chars(first.data(), first.data() + first.size(), generation);
+    if (error != std::errc() || last != first.data() + first.size()) {
+      throw Error(where + " line " + std::to_string(line_number) + ": '" + first.substr(0, 40) +
+                  "' is not a generation number, so the file is not as enu wrote it; remove that line (or the rows "
+                  "from it on) and resume again");
+    }
+    if (generation < end) kept += row + "\n";
+  }
+  return kept;
 }
 
 PlannedRun plan_new_run(RunConfig config, const std::string& out_dir) {

@@ -128,6 +128,12 @@ struct RunResult {
 RunResult finish_run(const std::string& run_dir, const RunConfig& config, Evaluator& evaluator,
                      const EvolveSummary& summary);
 
+/// The rows of a run's CSV (metrics.csv, validation.csv) a resume keeps: under
+/// `header`, the whole rows whose first column (a generation) is below `end`; a
+/// last row cut short goes. A row whose generation is not a number is an
+/// enu::Error naming `where` and the line.
+std::string rows_before(const std::string& csv, const std::string& header, uint64_t end, const std::string& where);
+
 /// Writes a file whole or not at all (temporary file, then rename); a failure is
 /// an enu::Error naming the file and the reason, and leaves the file as it was.
 void write_text(const std::filesystem::path& path, const std::string& text);

@@ -90,7 +90,8 @@ def file_label(path, descriptor, run_dir):
         return "pipe"
     if Path(path).resolve() == run_dir.resolve():
         return "run folder"
-    return re.sub(r"^checkpoint_(best|latest)\.npz\.tmp-\d+$", "checkpoint_*.npz.tmp-PID", Path(path).name)
+    name = re.sub(r"\.tmp-\d+$", ".tmp-PID", Path(path).name)
+    return re.sub(r"^checkpoint_(best|latest)\.npz\.tmp-PID$", "checkpoint_*.npz.tmp-PID", name)
 
 
 def last_syscall(trace_path, run_dir):

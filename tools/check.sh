@@ -23,7 +23,8 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DENU_SANITIZE=address,undefined -DENU_CUDA_EMULATION=ON -DENU_BUILD_BENCHMARKS=OFF -DENU_FUZZ=ON >/dev/null
   cmake --build build-asan -j"$jobs" --target enu_tests enu enu_gpu_tests enu_emulation_tests \
-        enu_fuzz_config enu_fuzz_compare enu_fuzz_checkpoint enu_fuzz_checkpoint_members enu_fuzz_run_csv
+        enu_fuzz_config enu_fuzz_compare enu_fuzz_checkpoint enu_fuzz_checkpoint_members enu_fuzz_run_csv \
+        enu_fuzz_run_folder
   (cd build-asan && ENU_EMULATION_SCHEDULE=in_order ctest --output-on-failure -j"$jobs")
   # Not the test of 65,537 members (17 million emulated threads a launch) a second time.
   (cd build-asan && ENU_EMULATION_SCHEDULE=reversed ctest --output-on-failure -j"$jobs" -L gpu \

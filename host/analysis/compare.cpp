@@ -301,6 +301,8 @@ void read_adaptation(const fs::path& dir, const RunConfig& config, CompareRun& r
   if (!run.adaptation || !run.fixed_adaptation) throw Error(path.string() + ": no agent and best_fixed rows");
 }
 
+}  // namespace
+
 CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<double>& threshold,
                     const RunConfig& config) {
   CompareRun run;
@@ -326,6 +328,9 @@ CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<doub
       if (col == generation_col) generation = number_in(cell, dir / "metrics.csv", "row " + line.substr(0, 20));
       if (col == centre_col) centre = number_in(cell, dir / "metrics.csv", "row " + line.substr(0, 20));
     }
+    if (!(generation >= 0.0 && generation < 0x1p63)) {
+      throw Error((dir / "metrics.csv").string() + ", row " + line.substr(0, 20) + ": no generation number");
+    }
     run.centre.push_back(centre);
     // The centre of generation g is the one after g updates: g generations to reach it.
     if (threshold && !run.to_threshold && centre >= *threshold) run.to_threshold = uint64_t(generation);
@@ -333,6 +338,8 @@ CompareRun read_run(const fs::path& dir, uint64_t seed, const std::optional<doub
   if (!run.centre.empty()) run.last_centre = run.centre.back();
   return run;
 }
+
+namespace {
 
 std::string format(double v, const char* spec = "%.4g") {
   if (std::isnan(v)) return "nan";

@@ -4,6 +4,7 @@
 // table of final fitness, generations to a threshold and Welch's t-test
 // against a reference model, and the mean convergence curves.
 
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -90,6 +91,12 @@ struct CompareRun {
   // on the run's held-out lifetimes (maze_adaptation.csv, as `enu analyze` writes it).
   std::optional<double> adaptation, fixed_adaptation;
 };
+
+/// A finished run read back from its folder: summary.yaml, metrics.csv and, for
+/// a maze task, maze_adaptation.csv (written from the best checkpoint when
+/// missing). A file that is not as enu writes it is an enu::Error naming it.
+CompareRun read_run(const std::filesystem::path& dir, uint64_t seed, const std::optional<double>& threshold,
+                    const RunConfig& config);
 
 struct CompareRow {
   std::string model;

@@ -193,9 +193,13 @@ CompareConfig parse_compare_config(const std::string& yaml_text, const std::stri
   // errors from the run config keep their own "allowed" part.
   const fs::path base = c.base;
   c.base = (base.is_absolute() ? base : fs::path(base_dir) / base).lexically_normal().string();
-  if (!fs::is_regular_file(c.base))
-    ctx.fail("base", "no config file '" + c.base + "' (a relative base is read from the comparison file's folder)",
+  std::error_code unreadable;  // a name the system refuses (too long, say) is no config file either
+  if (!fs::is_regular_file(c.base, unreadable)) {
+    ctx.fail("base",
+             "no config file '" + c.base + "'" + (unreadable ? " (" + unreadable.message() + ")" : "") +
+                 " (a relative base is read from the comparison file's folder)",
              "the path of a run config file");
+  }
   try {
     load_config(c.base, concat(c.common, extra));
   } catch (const Error& e) {

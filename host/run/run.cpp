@@ -177,7 +177,8 @@ std::string parameter_layout(const RunConfig& config) {
 std::vector<float> first_centre(const RunConfig& config) {
   const std::string& path = config.run.init_from;
   if (path.empty()) return initial_centre(config);
-  if (fs::is_directory(path)) {
+  std::error_code unreadable;  // a path the system refuses is left to load_checkpoint to name
+  if (fs::is_directory(path, unreadable)) {
     throw Error("run.init_from: " + path +
                 " is a folder; name a checkpoint in it (checkpoint_best.npz or checkpoint_latest.npz)");
   }

@@ -118,14 +118,15 @@ WelchResult welch_t_test(const std::vector<double>& a, const std::vector<double>
 
 namespace {
 
-// A model or comparison name becomes a folder name: keep it to a safe alphabet.
+// A model or comparison name becomes a folder name: keep it to a safe alphabet,
+// and under the 255 bytes a file name may have.
 bool is_folder_name(const std::string& name) {
-  if (name.empty() || name == "." || name == "..") return false;
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return std::isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.'; });
 }
 
-const std::string kFolderName = "letters, digits, _ - . (a folder name)";
+const std::string kFolderName = "1 to 255 letters, digits, _ - . (a folder name)";
 const std::string kOverrides = "a list of \"section.key=value\" strings";
 
 /// A list of run config overrides, each of the form section.key=value.

@@ -1,11 +1,8 @@
 #include "enu/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -25,10 +22,6 @@ constexpr char kConfig[] = "config.yaml";  // raw bytes, so any text round-trips
 constexpr char kTheta[] = "theta.npy";
 constexpr char kMoment1[] = "moment1.npy";
 constexpr char kMoment2[] = "moment2.npy";
-
-[[noreturn]] void fail_io(const std::string& what, const std::string& path, int error) {
-  throw Error(what + " '" + path + "': " + std::strerror(error));
-}
 
 // What is wrong with the array lengths, or "" when they fit param_count.
 std::string length_problem(const EsState& state, uint64_t param_count) {
@@ -136,26 +129,6 @@ Checkpoint parse_checkpoint(const std::string& archive) {
   return checkpoint;
 }
 
-std::string read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_io("cannot open checkpoint", path, errno);
-  std::string bytes;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      fail_io("cannot read checkpoint", path, error);
-    }
-    if (n == 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return bytes;
-}
-
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
@@ -188,7 +161,7 @@ Checkpoint checkpoint_from_bytes(const std::string& archive, const std::string& 
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  return checkpoint_from_bytes(read_file(path), "checkpoint '" + path + "'");
+  return checkpoint_from_bytes(read_whole_file(path, "checkpoint"), "checkpoint '" + path + "'");
 }
 
 }  // namespace enu

@@ -79,6 +79,26 @@ void sync_parent_directory(const std::string& path) {
 
 }  // namespace
 
+std::string read_whole_file(const std::string& path, const std::string& what) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot open " + what + " '" + path + "': " + std::strerror(errno));
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw Error("cannot read " + what + " '" + path + "': " + std::strerror(error));
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
 void write_file_atomically(const std::string& path, const std::string& bytes) {
   TemporaryFile file(path);
   file.write(bytes);

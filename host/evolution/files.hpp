@@ -1,5 +1,5 @@
 #pragma once
-/// @brief Writing a run's files so that a failure (a full disk, a file size
+/// @brief Reading a run's files whole, and writing them so that a failure (a full disk, a file size
 /// limit, a missing folder) is an enu::Error naming the file and the system's
 /// reason, never a silent loss: whole files replaced atomically, and lines
 /// appended in one write each. Internal to host/.
@@ -7,6 +7,10 @@
 #include <string>
 
 namespace enu {
+
+/// The bytes of the file at `path`; an enu::Error "cannot open <what> '<path>':
+/// <the system's reason>" (or "cannot read ...") when it cannot be read.
+std::string read_whole_file(const std::string& path, const std::string& what);
 
 /// Replaces `path` with `bytes` whole or not at all: a temporary file beside it,
 /// synced, then renamed onto it. On any failure the temporary file is removed

@@ -59,12 +59,11 @@ std::string csv_row(const Values&... values) {
   return row.str();
 }
 
-/// Replaces a CSV of the run folder by rows_before() of it (a missing file: the header alone).
+/// Replaces a CSV of the run folder by rows_before() of it (a missing file: the
+/// header alone; one that cannot be read is an error, not rows dropped).
 void truncate_rows(const fs::path& path, const std::string& header, uint64_t end) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  write_text(path, rows_before(text.str(), header, end, path.string()));
+  const std::string csv = fs::exists(path) ? read_whole_file(path.string(), "run file") : std::string();
+  write_text(path, rows_before(csv, header, end, path.string()));
 }
 
 constexpr const char* kValidationHeader = "generation,centre_validation_fitness";

@@ -8,19 +8,15 @@
 
 #include "enu/checkpoint.hpp"
 #include "enu/common.hpp"
+#include "fuzz_input.hpp"
 #include "npz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* const kNames[] = {"header.yaml", "config.yaml", "theta.npy", "moment1.npy", "moment2.npy"};
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  const std::string marker = "\n--member--\n";
+  const std::vector<std::string> bytes =
+      enu::fuzz::parts(std::string(reinterpret_cast<const char*>(data), size), "\n--member--\n", 5);
   std::vector<enu::npz::Member> members;
-  size_t start = 0;
-  for (const char* name : kNames) {
-    const size_t end = std::min(text.find(marker, start), text.size());
-    members.push_back({name, start <= text.size() ? text.substr(start, end - start) : std::string()});
-    start = end == text.size() ? text.size() + 1 : end + marker.size();
-  }
+  for (size_t i = 0; i < bytes.size(); ++i) members.push_back({kNames[i], bytes[i]});
   try {
     enu::checkpoint_from_bytes(enu::npz::zip_stored(members), "fuzz.npz");
   } catch (const enu::Error&) {

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include "runner.hpp"
 #include "suggest.hpp"
 #include "tasks.hpp"
+#include "thread_pool.hpp"
 #if defined(ENU_HAVE_MPI)
 #include "distributed.hpp"
 #endif
@@ -291,7 +291,7 @@ int bench_command(const BenchFlags& flags) {
   const std::vector<const Backend*> backends = bench_backends(flags.backend, skipped);
   const std::vector<BenchCase> cases =
       select_cases(flags.sweep ? sweep_cases(flags.configs) : standard_cases(flags.configs), flags.only);
-  const int threads = flags.threads > 0 ? flags.threads : std::max(1, int(std::thread::hardware_concurrency()));
+  const int threads = ThreadPool::size_for(flags.threads);
   for (const std::string& why : skipped) std::printf("skipped %s\n", why.c_str());
   std::vector<BenchRow> rows;
   for (const Backend* backend : backends) {
